@@ -1,0 +1,87 @@
+-- auditlog.outcome: a one-byte base type for the result of an action.
+-- Its operators live in schema auditlog, like the type: put the schema on
+-- the search_path to write o = 'denied'.
+SET search_path = public, auditlog;
+
+-- Input is case-insensitive, output lower case.
+SELECT 'success'::auditlog.outcome, 'Failure'::auditlog.outcome, 'DENIED'::auditlog.outcome;
+SELECT o::text FROM (VALUES ('Success'::auditlog.outcome)) v(o);
+SELECT 'denied'::text::auditlog.outcome;
+
+-- One byte, passed by value.
+SELECT typlen, typbyval, typalign FROM pg_type WHERE oid = 'auditlog.outcome'::regtype;
+SELECT pg_column_size('failure'::auditlog.outcome);
+
+-- Anything else is refused, naming the value and listing the valid ones.
+\set VERBOSITY default
+SELECT 'succes'::auditlog.outcome;
+SELECT ''::auditlog.outcome;
+SELECT ' success'::auditlog.outcome;
+\set VERBOSITY verbose
+SELECT 'ok'::auditlog.outcome;
+\set VERBOSITY default
+
+-- Ordered success < failure < denied, with all six operators.
+SELECT a, b, a < b AS lt, a <= b AS le, a = b AS eq, a <> b AS ne, a >= b AS ge, a > b AS gt
+  FROM unnest('{success,failure,denied}'::auditlog.outcome[]) a,
+       unnest('{success,failure,denied}'::auditlog.outcome[]) b
+ ORDER BY a, b;
+SELECT array_agg(o ORDER BY o) FROM unnest('{denied,success,failure,success}'::auditlog.outcome[]) o;
+SELECT array_agg(o ORDER BY o DESC) FROM unnest('{denied,success,failure}'::auditlog.outcome[]) o;
+
+-- Operators know their commutators and negators.
+SELECT oprname, oprcom::regoperator, oprnegate::regoperator
+  FROM pg_operator WHERE oprleft = 'auditlog.outcome'::regtype ORDER BY oprname;
+
+-- Binary send/receive round-trips; receive refuses a byte that is no outcome.
+SELECT auditlog.outcome_send(o) FROM unnest('{success,failure,denied}'::auditlog.outcome[]) o;
+CREATE TABLE outcome_bin (o auditlog.outcome);
+INSERT INTO outcome_bin VALUES ('success'), ('failure'), ('denied');
+COPY outcome_bin TO '/tmp/auditlog_outcome.bin' WITH (FORMAT binary);
+CREATE TABLE outcome_bin2 (o auditlog.outcome);
+COPY outcome_bin2 FROM '/tmp/auditlog_outcome.bin' WITH (FORMAT binary);
+SELECT * FROM outcome_bin2;
+-- a binary row whose byte is 7: header, one tuple of one 1-byte field, trailer
+COPY outcome_bin2 FROM PROGRAM
+  'printf ''PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0\0\1\0\0\0\1\7\377\377'''
+  WITH (FORMAT binary);
+DROP TABLE outcome_bin, outcome_bin2;
+
+-- DISTINCT, GROUP BY and hash joins use the hash opclass.
+SET enable_sort = off;
+SELECT o, count(*) FROM unnest('{denied,success,failure,success,denied,denied}'::auditlog.outcome[]) o
+ GROUP BY o ORDER BY o;
+RESET enable_sort;
+SELECT auditlog.outcome_hash('success') = auditlog.outcome_hash('Success');
+-- with seed 0, the extended hash keeps the standard hash in its low 32 bits
+SELECT bool_and((auditlog.outcome_hash_extended(o, 0) & 4294967295) = (auditlog.outcome_hash(o)::bigint & 4294967295))
+  FROM unnest('{success,failure,denied}'::auditlog.outcome[]) o;
+SELECT auditlog.outcome_hash_extended('denied', 1) <> auditlog.outcome_hash_extended('denied', 0) AS seeded;
+
+-- A btree index: deduplicated, used for equality and ranges.
+CREATE TABLE outcomes (id int, o auditlog.outcome);
+INSERT INTO outcomes SELECT g, (ARRAY['success','success','success','failure','denied'])[1 + g % 5]::auditlog.outcome
+  FROM generate_series(1, 5000) g;
+CREATE INDEX outcomes_o_btree ON outcomes (o);
+ANALYZE outcomes;
+SELECT count(*) FROM outcomes WHERE o = 'denied';
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM outcomes WHERE o > 'success';
+SELECT count(*) FROM outcomes WHERE o > 'success';
+SELECT count(*) FROM outcomes WHERE o <= 'failure';
+-- equalimage lets btree deduplicate: the index stays far smaller than one entry per row
+SELECT pg_relation_size('outcomes_o_btree') < 5000 * 16 AS deduplicated;
+DROP INDEX outcomes_o_btree;
+
+-- A hash index.
+CREATE INDEX outcomes_o_hash ON outcomes USING hash (o);
+EXPLAIN (COSTS OFF) SELECT count(*) FROM outcomes WHERE o = 'failure';
+SELECT count(*) FROM outcomes WHERE o = 'failure';
+RESET enable_seqscan;
+
+-- Selectivity estimators give sane row estimates.
+EXPLAIN (COSTS OFF) SELECT * FROM outcomes o1 JOIN outcomes o2 USING (o) WHERE o1.id < 3;
+DROP TABLE outcomes;
+
+-- Display label for dashboards.
+SELECT auditlog.outcome_label(o) FROM unnest('{success,failure,denied}'::auditlog.outcome[]) o;

@@ -1,0 +1,505 @@
+/* src/event.c — writing one event: validation, context, the row and its index entries */
+#include "auditlog.h"
+
+#include "access/heapam.h"
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+/* Columns of auditlog.event_store, in order; checked against the table. */
+enum
+{
+	EV_ID = 0,
+	EV_OCCURRED_AT,
+	EV_TXID,
+	EV_ACTION,
+	EV_ACTOR,
+	EV_ACTOR_ID,
+	EV_RESOURCE_TYPE,
+	EV_ORG,
+	EV_DB_USER,
+	EV_APPLICATION,
+	EV_OUTCOME,
+	EV_CLIENT_ADDR,
+	EV_RESOURCE_ID,
+	EV_DETAILS,
+	EV_NATTS
+};
+
+/* What the write path keeps between events: index descriptions, context. */
+typedef struct IndexSlot
+{
+	Oid			indexoid;
+	IndexInfo  *info;
+	bool		simple;			/* plain columns, no predicate */
+} IndexSlot;
+
+static MemoryContext event_cxt = NULL;
+static IndexSlot *index_slots = NULL;
+static int	n_index_slots = -1;	/* -1: not loaded */
+static bool reset_registered = false;
+
+/* client address of this backend's connection, looked up once */
+static bool client_addr_known = false;
+static bool client_addr_null = true;
+static Datum client_addr = (Datum) 0;
+
+/* last session user seen, and its label id */
+static Oid	db_user_oid = InvalidOid;
+static int32 db_user_label = 0;
+
+/* Forgets the index descriptions (the table or its indexes changed). */
+void
+AuditEventReset(void)
+{
+	n_index_slots = -1;
+	index_slots = NULL;
+	db_user_oid = InvalidOid;
+	if (event_cxt)
+		MemoryContextReset(event_cxt);
+}
+
+/* ------------------------------------------------------------------------
+ * validation
+ * ------------------------------------------------------------------------
+ */
+
+/* A word of an action: [a-z][a-z0-9_]* over [start, end). */
+static bool
+WordIsValid(const char *start, const char *end)
+{
+	if (start >= end || !(*start >= 'a' && *start <= 'z'))
+		return false;
+	for (const char *p = start + 1; p < end; p++)
+	{
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* True for one lower-case word, as resource types and action parts are. */
+bool
+AuditWordIsValid(const char *word)
+{
+	return word && WordIsValid(word, word + strlen(word));
+}
+
+/* True for ^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$ within the length limit. */
+bool
+AuditActionIsValid(const char *action)
+{
+	const char *start = action;
+	int			words = 0;
+	size_t		len = strlen(action);
+
+	if (len > AUDIT_MAX_LABEL)
+		return false;
+	for (;;)
+	{
+		const char *dot = strchr(start, '.');
+		const char *end = dot ? dot : action + len;
+
+		if (!WordIsValid(start, end))
+			return false;
+		words++;
+		if (!dot)
+			break;
+		start = dot + 1;
+	}
+	return words >= 2;
+}
+
+/* Errors unless the action is well formed. */
+void
+AuditCheckAction(const char *action)
+{
+	if (!AuditActionIsValid(action))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid action \"%s\"", action),
+				 errdetail("An action is two or more lower-case words joined by dots, at most %d bytes.",
+						   AUDIT_MAX_LABEL),
+				 errhint("Name it like \"auth.login\" or \"credential.token_refresh\".")));
+}
+
+/* Errors when an optional label is empty or too long. */
+static void
+CheckLabel(const char *what, const char *value)
+{
+	if (value == NULL)
+		return;
+	if (value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", what),
+				 errhint("Pass NULL instead of an empty string.")));
+	if (strlen(value) > AUDIT_MAX_LABEL)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("%s is longer than %d bytes", what, AUDIT_MAX_LABEL)));
+}
+
+/*
+ * Who acts: the caller's arguments, else auditlog.actor / auditlog.actor_id,
+ * else the session's database role. The organisation: the argument, else
+ * auditlog.org_id.
+ */
+void
+AuditResolveActor(AuditEvent *ev)
+{
+	bool		actor_given = (ev->actor != NULL);
+
+	if (!actor_given)
+	{
+		if (auditlog_actor && auditlog_actor[0] != '\0')
+			ev->actor = auditlog_actor;
+		else
+			ev->actor = GetUserNameFromId(GetSessionUserId(), false);
+	}
+	if (ev->actor_id == NULL && !actor_given &&
+		auditlog_actor_id && auditlog_actor_id[0] != '\0')
+		ev->actor_id = auditlog_actor_id;
+	if (ev->org_id == NULL && auditlog_org_id && auditlog_org_id[0] != '\0')
+		ev->org_id = auditlog_org_id;
+}
+
+/* ------------------------------------------------------------------------
+ * the row
+ * ------------------------------------------------------------------------
+ */
+
+/* Loads the descriptions of event_store's indexes, once per backend. */
+static void
+LoadIndexes(Relation rel)
+{
+	List	   *oids;
+	ListCell   *lc;
+	MemoryContext old;
+	int			i = 0;
+
+	if (!reset_registered)
+	{
+		AuditOnReset(AuditEventReset);
+		reset_registered = true;
+	}
+	if (event_cxt == NULL)
+		event_cxt = AllocSetContextCreate(CacheMemoryContext, "auditlog events",
+										  ALLOCSET_SMALL_SIZES);
+	if (RelationGetDescr(rel)->natts != EV_NATTS)
+		elog(ERROR, "auditlog: auditlog.event_store has %d columns, expected %d",
+			 RelationGetDescr(rel)->natts, EV_NATTS);
+
+	oids = RelationGetIndexList(rel);
+	old = MemoryContextSwitchTo(event_cxt);
+	index_slots = palloc0(sizeof(IndexSlot) * Max(list_length(oids), 1));
+	foreach(lc, oids)
+	{
+		Oid			ioid = lfirst_oid(lc);
+		Relation	idx = index_open(ioid, RowExclusiveLock);
+		IndexInfo  *ii = BuildIndexInfo(idx);
+
+		index_slots[i].indexoid = ioid;
+		index_slots[i].info = ii;
+		index_slots[i].simple = (ii->ii_Expressions == NIL && ii->ii_Predicate == NIL);
+		index_close(idx, NoLock);
+		i++;
+	}
+	MemoryContextSwitchTo(old);
+	n_index_slots = i;
+	list_free(oids);
+}
+
+/* Inserts the index entries of a new event_store row. */
+static void
+InsertIndexEntries(Relation rel, HeapTuple tup, Datum *values, bool *nulls)
+{
+	for (int i = 0; i < n_index_slots; i++)
+	{
+		IndexSlot  *s = &index_slots[i];
+		IndexInfo  *ii = s->info;
+		Relation	idx = index_open(s->indexoid, RowExclusiveLock);
+		Datum		ivalues[INDEX_MAX_KEYS];
+		bool		inulls[INDEX_MAX_KEYS];
+		EState	   *estate = NULL;
+		TupleTableSlot *slot = NULL;
+		bool		skip = false;
+
+		if (s->simple)
+		{
+			for (int k = 0; k < ii->ii_NumIndexAttrs; k++)
+			{
+				int			attno = ii->ii_IndexAttrNumbers[k];
+
+				ivalues[k] = values[attno - 1];
+				inulls[k] = nulls[attno - 1];
+			}
+		}
+		else
+		{
+			/* an index someone added by hand: let the executor compute it */
+			ExprContext *econtext;
+
+			estate = CreateExecutorState();
+			econtext = GetPerTupleExprContext(estate);
+			slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+			ExecStoreHeapTuple(tup, slot, false);
+			econtext->ecxt_scantuple = slot;
+			if (ii->ii_Predicate != NIL)
+			{
+				ExprState  *pred = ExecPrepareQual(ii->ii_Predicate, estate);
+
+				skip = !ExecQual(pred, econtext);
+			}
+			if (!skip)
+				FormIndexDatum(ii, slot, estate, ivalues, inulls);
+			ii->ii_ExpressionsState = NIL;
+			ii->ii_PredicateState = NULL;
+		}
+		if (!skip)
+			index_insert(idx, ivalues, inulls, &tup->t_self, rel,
+						 idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+#if PG_VERSION_NUM >= 140000
+						 false,
+#endif
+						 ii);
+		if (slot)
+			ExecDropSingleTupleTableSlot(slot);
+		if (estate)
+			FreeExecutorState(estate);
+		index_close(idx, NoLock);
+	}
+}
+
+/* The client's address, or null over a unix socket; constant per backend. */
+static void
+LoadClientAddr(void)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+	Datum		d;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+	d = inet_client_addr(fcinfo);
+	client_addr_null = fcinfo->isnull;
+	if (!client_addr_null)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		client_addr = datumCopy(d, false, -1);
+		MemoryContextSwitchTo(old);
+	}
+	client_addr_known = true;
+}
+
+/*
+ * Writes one event and returns its id. The caller has validated the action
+ * and the arguments; this resolves the actor, fills in the context the
+ * application cannot forge, and inserts the row and its index entries
+ * directly, without permission checks: being allowed to call the caller is
+ * the permission.
+ */
+int64
+AuditWriteEvent(AuditEvent *ev)
+{
+	Relation	rel;
+	Datum		values[EV_NATTS];
+	bool		nulls[EV_NATTS];
+	HeapTuple	tup;
+	int64		id;
+	FullTransactionId fxid;
+	Oid			session_user = GetSessionUserId();
+
+	AuditResolveActor(ev);
+	CheckLabel("actor", ev->actor);
+	CheckLabel("actor_id", ev->actor_id);
+	CheckLabel("org_id", ev->org_id);
+	CheckLabel("resource_type", ev->resource_type);
+	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("resource_id is longer than %d bytes", AUDIT_MAX_RESOURCE_ID)));
+
+	memset(nulls, 0, sizeof(nulls));
+
+	/* the dictionaries first: they may run SQL of their own */
+	values[EV_ACTION] = Int32GetDatum(AuditActionId(ev->action, NULL));
+	values[EV_ACTOR] = Int32GetDatum(AuditLabelId(LABEL_ACTOR, ev->actor));
+	if (ev->actor_id)
+		values[EV_ACTOR_ID] = Int32GetDatum(AuditLabelId(LABEL_ACTOR_ID, ev->actor_id));
+	else
+		nulls[EV_ACTOR_ID] = true;
+	if (ev->resource_type)
+		values[EV_RESOURCE_TYPE] = Int32GetDatum(AuditLabelId(LABEL_RESOURCE_TYPE, ev->resource_type));
+	else
+		nulls[EV_RESOURCE_TYPE] = true;
+	if (ev->org_id)
+		values[EV_ORG] = Int32GetDatum(AuditLabelId(LABEL_ORG, ev->org_id));
+	else
+		nulls[EV_ORG] = true;
+	if (session_user != db_user_oid)
+	{
+		char	   *name = GetUserNameFromId(session_user, false);
+
+		db_user_label = AuditLabelId(LABEL_DB_USER, name);
+		db_user_oid = session_user;
+	}
+	values[EV_DB_USER] = Int32GetDatum(db_user_label);
+	if (application_name && application_name[0] != '\0')
+		values[EV_APPLICATION] = Int32GetDatum(AuditLabelId(LABEL_APPLICATION, application_name));
+	else
+		nulls[EV_APPLICATION] = true;
+
+	if (!client_addr_known)
+		LoadClientAddr();
+	values[EV_CLIENT_ADDR] = client_addr;
+	nulls[EV_CLIENT_ADDR] = client_addr_null;
+
+	values[EV_OUTCOME] = AuditOutcomeGetDatum(ev->outcome);
+	if (ev->resource_id)
+		values[EV_RESOURCE_ID] = CStringGetTextDatum(ev->resource_id);
+	else
+		nulls[EV_RESOURCE_ID] = true;
+	if (ev->details)
+		values[EV_DETAILS] = JsonbPGetDatum(ev->details);
+	else
+		nulls[EV_DETAILS] = true;
+	values[EV_OCCURRED_AT] = TimestampTzGetDatum(ev->occurred_at != 0 ? ev->occurred_at :
+												 GetCurrentStatementStartTimestamp());
+
+	/*
+	 * The transaction id is taken before the event id, so that whoever reads
+	 * the sequence can wait for every transaction that may still commit an
+	 * event with a smaller id.
+	 */
+	fxid = GetTopFullTransactionId();
+	values[EV_TXID] = Int64GetDatum((int64) U64FromFullTransactionId(fxid));
+
+	rel = table_open(AuditRelid("event_store"), RowExclusiveLock);
+	if (n_index_slots < 0)
+		LoadIndexes(rel);
+	id = nextval_internal(AuditRelid("event_store_id_seq"), false);
+	values[EV_ID] = Int64GetDatum(id);
+
+	tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	simple_heap_insert(rel, tup);
+	InsertIndexEntries(rel, tup, values, nulls);
+	heap_freetuple(tup);
+	table_close(rel, NoLock);
+	return id;
+}
+
+/* ------------------------------------------------------------------------
+ * SQL-callable functions
+ * ------------------------------------------------------------------------
+ */
+
+/* A text argument as a C string, or NULL. */
+static char *
+OptionalText(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* Errors when a required argument is NULL. */
+static void
+RequireArg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/*
+ * Reads the arguments shared by log_event and import_event, starting at
+ * argument 'first' (action, resource_type, resource_id, outcome, details,
+ * actor, actor_id, org_id), and validates them.
+ */
+static void
+ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	RequireArg(fcinfo, first, "action");
+	ev->action = OptionalText(fcinfo, first);
+	AuditCheckAction(ev->action);
+	ev->resource_type = OptionalText(fcinfo, first + 1);
+	ev->resource_id = OptionalText(fcinfo, first + 2);
+	if (ev->resource_id && !ev->resource_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("resource_id \"%s\" given without a resource_type", ev->resource_id),
+				 errhint("A resource is a type and an id, such as ('connection', 'eae3a753').")));
+	RequireArg(fcinfo, first + 3, "outcome");
+	ev->outcome = PG_GETARG_AUDIT_OUTCOME(first + 3);
+	(void) AuditOutcomeName(ev->outcome);
+	if (!PG_ARGISNULL(first + 4))
+	{
+		ev->details = PG_GETARG_JSONB_P(first + 4);
+		if (!JB_ROOT_IS_OBJECT(ev->details) || JB_ROOT_IS_SCALAR(ev->details))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("details must be a JSON object"),
+					 errhint("Wrap the value in an object, such as '{\"reason\": \"...\"}'.")));
+	}
+	ev->actor = OptionalText(fcinfo, first + 5);
+	ev->actor_id = OptionalText(fcinfo, first + 6);
+	ev->org_id = OptionalText(fcinfo, first + 7);
+}
+
+PG_FUNCTION_INFO_V1(auditlog_log_event);
+/*
+ * auditlog.log_event(action, resource_type, resource_id, outcome, details,
+ * actor, actor_id, org_id) RETURNS bigint: records what the application did.
+ */
+Datum
+auditlog_log_event(PG_FUNCTION_ARGS)
+{
+	AuditEvent	ev;
+
+	PreventCommandIfReadOnly("auditlog.log_event()");
+	ReadEventArgs(fcinfo, 0, &ev);
+	PG_RETURN_INT64(AuditWriteEvent(&ev));
+}
+
+PG_FUNCTION_INFO_V1(auditlog_refuse_change);
+/* Trigger that keeps the audit tables append-only, for every role. */
+Datum
+auditlog_refuse_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *what;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("auditlog_refuse_change() must be called as a trigger")));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		what = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		what = "DELETE";
+	else if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		what = "TRUNCATE";
+	else
+		what = "this change";
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s of auditlog.%s is not allowed", what,
+					RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("The audit log is append-only, for every role including its owner."),
+			 errhint("Events are only ever added, with auditlog.log_event() or by the triggers of registered tables.")));
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,367 @@
+/* src/labels.c — the dictionaries behind events: labels and actions, cached per backend */
+#include "auditlog.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+/*
+ * Events store each repeating string (actor, organisation, resource type,
+ * database role, application, and the action) as the int4 id of a row in
+ * auditlog.labels or auditlog.action_types. Known strings are resolved in a
+ * backend-local hash table, so the write path touches these tables only for
+ * a string never seen before: that keeps events small and makes the first
+ * occurrence of an action what adds it to the catalogue.
+ *
+ * Entries learned inside a transaction are tagged with the subtransaction
+ * that learned them and dropped if it aborts, since the row behind them may
+ * vanish with it.
+ */
+
+/* kind used in the cache for actions, which live in auditlog.action_types */
+#define KIND_ACTION '.'
+
+typedef struct LabelKey
+{
+	char		kind;
+	const char *str;
+} LabelKey;
+
+typedef struct LabelEntry
+{
+	LabelKey	key;			/* must be first */
+	int32		id;
+	SubTransactionId subid;		/* learned by this open subxact, or Invalid */
+} LabelEntry;
+
+static HTAB *label_cache = NULL;
+static MemoryContext label_cxt = NULL;
+static bool have_pending = false;
+static bool callbacks_registered = false;
+
+/* ------------------------------------------------------------------------
+ * internal
+ * ------------------------------------------------------------------------
+ */
+
+static uint32
+LabelHash(const void *key, Size keysize)
+{
+	const LabelKey *k = (const LabelKey *) key;
+
+	return hash_bytes((const unsigned char *) k->str, strlen(k->str)) ^ (uint32) k->kind;
+}
+
+static int
+LabelMatch(const void *key1, const void *key2, Size keysize)
+{
+	const LabelKey *a = (const LabelKey *) key1;
+	const LabelKey *b = (const LabelKey *) key2;
+
+	if (a->kind != b->kind)
+		return 1;
+	return strcmp(a->str, b->str);
+}
+
+static void *
+LabelKeyCopy(void *dest, const void *src, Size keysize)
+{
+	LabelKey   *d = (LabelKey *) dest;
+	const LabelKey *s = (const LabelKey *) src;
+
+	d->kind = s->kind;
+	d->str = MemoryContextStrdup(label_cxt, s->str);
+	return dest;
+}
+
+/* Drops the entries learned by subtransactions at or below 'subid'. */
+static void
+ForgetPending(SubTransactionId subid, bool all)
+{
+	HASH_SEQ_STATUS status;
+	LabelEntry *e;
+
+	if (!have_pending || label_cache == NULL)
+		return;
+	hash_seq_init(&status, label_cache);
+	while ((e = (LabelEntry *) hash_seq_search(&status)) != NULL)
+	{
+		if (e->subid == InvalidSubTransactionId)
+			continue;
+		if (all || e->subid >= subid)
+		{
+			/* the key string stays in label_cxt until the next reset */
+			hash_search(label_cache, &e->key, HASH_REMOVE, NULL);
+		}
+	}
+	if (all)
+		have_pending = false;
+}
+
+/* Makes the entries of a committed transaction permanent. */
+static void
+KeepPending(void)
+{
+	HASH_SEQ_STATUS status;
+	LabelEntry *e;
+
+	if (!have_pending || label_cache == NULL)
+		return;
+	hash_seq_init(&status, label_cache);
+	while ((e = (LabelEntry *) hash_seq_search(&status)) != NULL)
+		e->subid = InvalidSubTransactionId;
+	have_pending = false;
+}
+
+static void
+LabelXactCallback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PREPARE:
+			KeepPending();
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			ForgetPending(InvalidSubTransactionId, true);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+LabelSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	/*
+	 * Subtransactions started after mySubid while it was open are all its
+	 * descendants, so everything tagged >= mySubid goes with it.
+	 */
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		ForgetPending(mySubid, false);
+}
+
+/* Forgets every cached id (the extension was dropped or restored). */
+void
+AuditLabelsReset(void)
+{
+	label_cache = NULL;
+	have_pending = false;
+	if (label_cxt)
+		MemoryContextReset(label_cxt);
+}
+
+static void
+EnsureCache(void)
+{
+	HASHCTL		ctl;
+
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(LabelXactCallback, NULL);
+		RegisterSubXactCallback(LabelSubXactCallback, NULL);
+		AuditOnReset(AuditLabelsReset);
+		callbacks_registered = true;
+	}
+	if (label_cache)
+		return;
+	if (label_cxt == NULL)
+		label_cxt = AllocSetContextCreate(CacheMemoryContext, "auditlog labels",
+										  ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(LabelKey);
+	ctl.entrysize = sizeof(LabelEntry);
+	ctl.hash = LabelHash;
+	ctl.match = LabelMatch;
+	ctl.keycopy = LabelKeyCopy;
+	ctl.hcxt = label_cxt;
+	label_cache = hash_create("auditlog labels", 256, &ctl,
+							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
+							  HASH_KEYCOPY | HASH_CONTEXT);
+}
+
+/*
+ * Looks a string up in its table through the unique index, with the latest
+ * snapshot: a row committed by anyone, or written by us, is found. Returns
+ * 0 when absent (ids start at 1).
+ */
+static int32
+LookupRow(char kind, const char *str)
+{
+	bool		is_action = (kind == KIND_ACTION);
+	Relation	rel;
+	Relation	idx;
+	ScanKeyData keys[2];
+	int			nkeys = 0;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	int32		id = 0;
+	Snapshot	snap;
+
+	rel = table_open(AuditRelid(is_action ? "action_types" : "labels"), AccessShareLock);
+	idx = index_open(AuditRelid(is_action ? "action_types_action_key" : "labels_kind_label_key"),
+					 AccessShareLock);
+	/* heap attribute numbers: labels (id, kind, label), action_types (id, action, ...) */
+	if (!is_action)
+		ScanKeyInit(&keys[nkeys++], 2, BTEqualStrategyNumber, F_CHAREQ, CharGetDatum(kind));
+	ScanKeyInit(&keys[nkeys], is_action ? 2 : 3, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(str));
+	keys[nkeys].sk_collation = C_COLLATION_OID;
+	nkeys++;
+
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = systable_beginscan_ordered(rel, idx, snap, nkeys, keys);
+	tup = systable_getnext_ordered(scan, ForwardScanDirection);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			id = DatumGetInt32(d);
+	}
+	systable_endscan_ordered(scan);
+	UnregisterSnapshot(snap);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return id;
+}
+
+/*
+ * Adds a string to its table, as the table's owner (writers have no
+ * privilege on it). Returns 0 when a concurrent transaction added it first.
+ */
+static int32
+InsertRow(char kind, const char *str, const char *description)
+{
+	bool		is_action = (kind == KIND_ACTION);
+	Oid			relid = AuditRelid(is_action ? "action_types" : "labels");
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec;
+	Oid			argtypes[2];
+	Datum		args[2];
+	char		argnulls[2] = {' ', ' '};
+	const char *sql;
+	int32		id = 0;
+	int			ret;
+	Relation	rel;
+
+	rel = table_open(relid, AccessShareLock);
+	owner = rel->rd_rel->relowner;
+	table_close(rel, AccessShareLock);
+
+	if (is_action)
+	{
+		sql = "INSERT INTO auditlog.action_types (action, description) VALUES ($1, $2) "
+			"ON CONFLICT DO NOTHING RETURNING id";
+		argtypes[0] = TEXTOID;
+		args[0] = CStringGetTextDatum(str);
+		argtypes[1] = TEXTOID;
+		if (description)
+			args[1] = CStringGetTextDatum(description);
+		else
+		{
+			args[1] = (Datum) 0;
+			argnulls[1] = 'n';
+		}
+	}
+	else
+	{
+		sql = "INSERT INTO auditlog.labels (kind, label) VALUES ($1, $2) "
+			"ON CONFLICT DO NOTHING RETURNING id";
+		argtypes[0] = CHAROID;
+		args[0] = CharGetDatum(kind);
+		argtypes[1] = TEXTOID;
+		args[1] = CStringGetTextDatum(str);
+	}
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "auditlog: SPI_connect failed");
+	ret = SPI_execute_with_args(sql, 2, argtypes, args, argnulls, false, 1);
+	if (ret != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "auditlog: could not add \"%s\" to its dictionary: %s",
+			 str, SPI_result_code_string(ret));
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			id = DatumGetInt32(d);
+	}
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return id;
+}
+
+/* The id of a string in its dictionary, added there when new. */
+static int32
+Resolve(char kind, const char *str, const char *description)
+{
+	LabelKey	key;
+	LabelEntry *e;
+	bool		found;
+	int32		id;
+
+	EnsureCache();
+	key.kind = kind;
+	key.str = str;
+	e = (LabelEntry *) hash_search(label_cache, &key, HASH_FIND, NULL);
+	if (e)
+		return e->id;
+
+	id = LookupRow(kind, str);
+	for (int attempt = 0; id == 0 && attempt < 3; attempt++)
+	{
+		id = InsertRow(kind, str, description);
+		if (id == 0)
+			id = LookupRow(kind, str);
+	}
+	if (id == 0)
+		elog(ERROR, "auditlog: could not resolve \"%s\" in its dictionary", str);
+
+	/* the lookups may have reset the cache through an invalidation */
+	EnsureCache();
+	e = (LabelEntry *) hash_search(label_cache, &key, HASH_ENTER, &found);
+	e->id = id;
+	e->subid = GetCurrentSubTransactionId();
+	have_pending = true;
+	return id;
+}
+
+/* Id of a label of the given kind in auditlog.labels. */
+int32
+AuditLabelId(char kind, const char *label)
+{
+	return Resolve(kind, label, NULL);
+}
+
+/*
+ * Id of an action in auditlog.action_types; a new action is added with the
+ * given description (may be NULL).
+ */
+int32
+AuditActionId(const char *action, const char *description)
+{
+	return Resolve(KIND_ACTION, action, description);
+}
