@@ -300,3 +300,20 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA auditlog FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.refuse_change() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.keep_action_name() FROM PUBLIC;
+
+CREATE FUNCTION auditlog.import_event(
+    occurred_at timestamptz,
+    action text,
+    resource_type text DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT 'success',
+    details jsonb DEFAULT NULL,
+    actor text DEFAULT NULL,
+    actor_id text DEFAULT NULL,
+    org_id text DEFAULT NULL)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_import_event'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.import_event(timestamptz, text, text, text, auditlog.outcome, jsonb, text, text, text) IS
+    'Backfills one event with its original time; its details say it was imported. Granted to no one by default';
+REVOKE EXECUTE ON FUNCTION auditlog.import_event(timestamptz, text, text, text, auditlog.outcome, jsonb, text, text, text) FROM PUBLIC;

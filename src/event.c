@@ -503,3 +503,42 @@ auditlog_refuse_change(PG_FUNCTION_ARGS)
 			 errhint("Events are only ever added, with auditlog.log_event() or by the triggers of registered tables.")));
 	PG_RETURN_NULL();
 }
+
+PG_FUNCTION_INFO_V1(auditlog_import_event);
+/*
+ * auditlog.import_event(occurred_at, action, resource_type, resource_id,
+ * outcome, details, actor, actor_id, org_id) RETURNS bigint: backfills an
+ * event from another system with its original time. Its details carry
+ * "imported": true, so an imported event is never mistaken for a live one.
+ */
+Datum
+auditlog_import_event(PG_FUNCTION_ARGS)
+{
+	AuditEvent	ev;
+	TimestampTz occurred_at;
+	Datum		mark;
+
+	PreventCommandIfReadOnly("auditlog.import_event()");
+	RequireArg(fcinfo, 0, "occurred_at");
+	occurred_at = PG_GETARG_TIMESTAMPTZ(0);
+	if (TIMESTAMP_NOT_FINITE(occurred_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("occurred_at must be a finite time"),
+				 errhint("Pass the time at which the event happened in the other system.")));
+	if (occurred_at > GetCurrentTransactionStartTimestamp() + 60 * USECS_PER_SEC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("occurred_at %s is in the future", timestamptz_to_str(occurred_at)),
+				 errhint("Imported events happened in the past; check the time zone of the value.")));
+	ReadEventArgs(fcinfo, 1, &ev);
+	ev.occurred_at = occurred_at;
+
+	mark = DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"imported\": true}"));
+	if (ev.details)
+		ev.details = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+														JsonbPGetDatum(ev.details), mark));
+	else
+		ev.details = DatumGetJsonbP(mark);
+	PG_RETURN_INT64(AuditWriteEvent(&ev));
+}
