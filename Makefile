@@ -5,7 +5,9 @@ OBJS = \
 	src/auditlog.o \
 	src/outcome.o \
 	src/labels.o \
-	src/event.o
+	src/event.o \
+	src/registry.o \
+	src/trigger.o
 
 DATA = sql/auditlog--0.1.0.sql
 HEADERS =

@@ -165,15 +165,18 @@ CREATE TABLE auditlog.event_store (
     outcome auditlog.outcome NOT NULL,
     client_addr inet,
     resource_id text COLLATE "C",
-    details jsonb,
-    CONSTRAINT event_store_pkey PRIMARY KEY (id)
+    details jsonb
 );
 COMMENT ON TABLE auditlog.event_store IS
     'Storage of the events, append-only; read auditlog.events';
 
 CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
 
-CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at);
+-- Events arrive in id and (nearly) time order, so block-range indexes find
+-- them at a tiny fraction of a btree's size and write cost. Ids are unique
+-- by construction: only the sequence makes them and no row ever changes.
+CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id) WITH (pages_per_range = 16);
+CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at) WITH (pages_per_range = 16);
 
 CREATE VIEW auditlog.events AS
 SELECT e.id,
@@ -317,3 +320,200 @@ RETURNS bigint
 COMMENT ON FUNCTION auditlog.import_event(timestamptz, text, text, text, auditlog.outcome, jsonb, text, text, text) IS
     'Backfills one event with its original time; its details say it was imported. Granted to no one by default';
 REVOKE EXECUTE ON FUNCTION auditlog.import_event(timestamptz, text, text, text, auditlog.outcome, jsonb, text, text, text) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Registered tables: row changes become events
+---------------------------------------------------------------------------
+
+CREATE TABLE auditlog.registry (
+    tbl regclass PRIMARY KEY,
+    resource_type text NOT NULL CHECK (resource_type ~ '^[a-z][a-z0-9_]*$'),
+    id_column name,
+    exclude_columns name[] NOT NULL DEFAULT '{}',
+    redact_columns name[] NOT NULL DEFAULT '{}',
+    org_column name,
+    registered_at timestamptz NOT NULL DEFAULT now(),
+    registered_by name NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE auditlog.registry IS
+    'Options of each registered table; written by register_table and unregister_table only';
+SELECT pg_catalog.pg_extension_config_dump('auditlog.registry', '');
+
+CREATE VIEW auditlog.registered_tables AS
+SELECT r.tbl AS table_name,
+       r.resource_type,
+       CASE WHEN r.id_column IS NOT NULL THEN ARRAY[r.id_column] ELSE
+                (SELECT array_agg(a.attname ORDER BY k.ord)
+                   FROM pg_catalog.pg_index i
+                  CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  WHERE i.indrelid = r.tbl AND i.indisprimary) END AS id_columns,
+       r.exclude_columns,
+       r.redact_columns,
+       r.org_column,
+       r.registered_at,
+       r.registered_by
+  FROM auditlog.registry r;
+COMMENT ON VIEW auditlog.registered_tables IS
+    'The tables whose INSERT, UPDATE, DELETE and TRUNCATE are events, with their options';
+
+CREATE FUNCTION auditlog.row_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_row_trigger' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.row_trigger() IS
+    'AFTER ROW trigger of registered tables: one event per inserted, updated or deleted row';
+CREATE FUNCTION auditlog.statement_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_statement_trigger' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.statement_trigger() IS
+    'AFTER statement trigger of registered tables and their partitions: writes the queued row events, and one event per TRUNCATE';
+
+CREATE FUNCTION auditlog.register_table(
+    tbl regclass,
+    resource_type text DEFAULT NULL,
+    id_column name DEFAULT NULL,
+    exclude_columns name[] DEFAULT '{}',
+    redact_columns name[] DEFAULT '{}',
+    org_column name DEFAULT NULL)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'auditlog_register_table'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.register_table(regclass, text, name, name[], name[], name) IS
+    'Audits every INSERT, UPDATE, DELETE and TRUNCATE of a table; registering again updates the options';
+
+CREATE FUNCTION auditlog.unregister_table(tbl regclass)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'auditlog_unregister_table'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.unregister_table(regclass) IS
+    'Stops auditing a table; its past events stay';
+
+-- The registry follows the audited tables: renamed and dropped columns,
+-- dropped tables.
+CREATE FUNCTION auditlog.follow_ddl() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'auditlog_follow_ddl' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.follow_ddl() IS
+    'Event trigger keeping auditlog.registry in step with ALTER TABLE and DROP TABLE';
+CREATE EVENT TRIGGER auditlog_follow_alter ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+    EXECUTE FUNCTION auditlog.follow_ddl();
+CREATE EVENT TRIGGER auditlog_follow_drop ON sql_drop
+    EXECUTE FUNCTION auditlog.follow_ddl();
+
+REVOKE ALL ON auditlog.registry FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.row_trigger() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.statement_trigger() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.follow_ddl() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.register_table(regclass, text, name, name[], name[], name) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.unregister_table(regclass) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Reading events: search, counts, filter options, display helpers
+---------------------------------------------------------------------------
+
+-- search(), event_count() and filter_options() run as the extension's owner
+-- with a pinned search_path, so that a reader needs EXECUTE on them and no
+-- privilege on the tables behind the log (README, "Privileges"):
+--   GRANT EXECUTE ON FUNCTION
+--       auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint),
+--       auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text),
+--       auditlog.filter_options()
+--     TO dashboard;
+-- The display helpers know nothing of the log and are open to PUBLIC.
+
+CREATE TYPE auditlog.search_row AS (
+    id bigint,
+    occurred_at timestamptz,
+    actor text,
+    actor_id text,
+    action text,
+    resource_type text,
+    resource_id text,
+    outcome auditlog.outcome,
+    org_id text,
+    details jsonb,
+    db_user text,
+    client_addr inet,
+    application_name text,
+    txid bigint,
+    total_count bigint
+);
+COMMENT ON TYPE auditlog.search_row IS
+    'A row of auditlog.search(): an event as auditlog.events shows it, and total_count, '
+    'the number of events matching the filters';
+
+CREATE FUNCTION auditlog.search(
+    actor text DEFAULT NULL,
+    action text DEFAULT NULL,
+    resource_type text DEFAULT NULL,
+    from_date date DEFAULT NULL,
+    to_date date DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    org_id text DEFAULT NULL,
+    page_size integer DEFAULT 100,
+    before_id bigint DEFAULT NULL)
+RETURNS SETOF auditlog.search_row
+    AS 'MODULE_PATHNAME', 'auditlog_search'
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    ROWS 100;
+COMMENT ON FUNCTION auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint) IS
+    'One page of the events matching the filters, newest first by (occurred_at, id), each row '
+    'with the total count; before_id: the page after that event. Dates are whole days of the '
+    'session time zone, both included; action is exact or a category such as ''credential.*''';
+
+CREATE FUNCTION auditlog.event_count(
+    actor text DEFAULT NULL,
+    action text DEFAULT NULL,
+    resource_type text DEFAULT NULL,
+    from_date date DEFAULT NULL,
+    to_date date DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    org_id text DEFAULT NULL)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_event_count'
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text) IS
+    'The number of events matching the filters of auditlog.search(), its total_count';
+
+-- Read from the dictionaries, not from the events: they hold exactly the
+-- values that committed events (and registered tables) use, and stay small.
+CREATE FUNCTION auditlog.filter_options()
+RETURNS TABLE (kind text, value text, label text)
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT o.kind, o.value, o.label
+      FROM (SELECT 1 AS grp, 'actor' AS kind, l.label AS value, l.label AS label,
+                   l.label <> 'system' AS after_system
+              FROM auditlog.labels l
+             WHERE l.kind = 'a'
+            UNION ALL
+            SELECT 2, 'action', t.action, coalesce(t.description, t.action), true
+              FROM auditlog.action_types t
+            UNION ALL
+            SELECT 3, 'resource_type', l.label, l.label, true
+              FROM auditlog.labels l
+             WHERE l.kind = 'r') o
+     ORDER BY o.grp, o.after_system, o.value COLLATE "default", o.value
+$$;
+COMMENT ON FUNCTION auditlog.filter_options() IS
+    'The choices of the dashboard''s filters, in display order: kind (the search() argument: '
+    'actor, action, resource_type), value (what to pass), label (what to show); system is the first actor';
+
+CREATE FUNCTION auditlog.initials(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'auditlog_initials'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auditlog.initials(text) IS
+    'Avatar letters of a name: initials of its first and last words, upper-cased (JD for John Doe, S for system)';
+
+CREATE FUNCTION auditlog.format_time(timestamptz) RETURNS text
+    AS 'MODULE_PATHNAME', 'auditlog_format_time'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auditlog.format_time(timestamptz) IS
+    'A time as the audit log shows it, in the session time zone: May 7, 10:39:19 PM';
+
+REVOKE EXECUTE ON FUNCTION auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.filter_options() FROM PUBLIC;

@@ -76,6 +76,8 @@ extern bool AuditWordIsValid(const char *word);
 extern void AuditCheckAction(const char *action);
 extern void AuditResolveActor(AuditEvent *ev);
 extern int64 AuditWriteEvent(AuditEvent *ev);
+extern void AuditQueueEvent(AuditEvent *ev);
+extern void AuditFlushEvents(void);
 extern void AuditEventReset(void);
 
 #endif							/* AUDITLOG_H */

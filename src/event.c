@@ -16,6 +16,8 @@
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -49,6 +51,13 @@ typedef struct IndexSlot
 } IndexSlot;
 
 static MemoryContext event_cxt = NULL;
+
+/*
+ * Slots for the multi-row insert, kept until the next reset over a copy of
+ * event_store's descriptor that is not reference-counted: per-flush slots on
+ * the relcache's descriptor would cost a resource-owner entry each.
+ */
+static TupleTableSlot **flush_slots = NULL;
 static IndexSlot *index_slots = NULL;
 static int	n_index_slots = -1;	/* -1: not loaded */
 static bool reset_registered = false;
@@ -58,9 +67,17 @@ static bool client_addr_known = false;
 static bool client_addr_null = true;
 static Datum client_addr = (Datum) 0;
 
-/* last session user seen, and its label id */
+/* last session user seen, and its name (forgotten when any role changes) */
 static Oid	db_user_oid = InvalidOid;
-static int32 db_user_label = 0;
+static char db_user_name[NAMEDATALEN];
+static bool role_callback_registered = false;
+
+/* A role was renamed or dropped: look the session user's name up again. */
+static void
+RoleCallback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	db_user_oid = InvalidOid;
+}
 
 /* Forgets the index descriptions (the table or its indexes changed). */
 void
@@ -68,9 +85,29 @@ AuditEventReset(void)
 {
 	n_index_slots = -1;
 	index_slots = NULL;
+	flush_slots = NULL;
 	db_user_oid = InvalidOid;
 	if (event_cxt)
 		MemoryContextReset(event_cxt);
+}
+
+/* The session user's name, looked up again only when the role changes. */
+static const char *
+SessionUserName(void)
+{
+	Oid			session_user = GetSessionUserId();
+
+	if (session_user != db_user_oid)
+	{
+		if (!role_callback_registered)
+		{
+			CacheRegisterSyscacheCallback(AUTHOID, RoleCallback, (Datum) 0);
+			role_callback_registered = true;
+		}
+		strlcpy(db_user_name, GetUserNameFromId(session_user, false), NAMEDATALEN);
+		db_user_oid = session_user;
+	}
+	return db_user_name;
 }
 
 /* ------------------------------------------------------------------------
@@ -169,7 +206,7 @@ AuditResolveActor(AuditEvent *ev)
 		if (auditlog_actor && auditlog_actor[0] != '\0')
 			ev->actor = auditlog_actor;
 		else
-			ev->actor = GetUserNameFromId(GetSessionUserId(), false);
+			ev->actor = SessionUserName();
 	}
 	if (ev->actor_id == NULL && !actor_given &&
 		auditlog_actor_id && auditlog_actor_id[0] != '\0')
@@ -224,63 +261,69 @@ LoadIndexes(Relation rel)
 	list_free(oids);
 }
 
-/* Inserts the index entries of a new event_store row. */
+/*
+ * Inserts the index entries of n new event_store rows, stored in slots[]
+ * (their values also in values[i]/nulls[i]). Each index is opened once.
+ */
 static void
-InsertIndexEntries(Relation rel, HeapTuple tup, Datum *values, bool *nulls)
+InsertIndexEntries(Relation rel, TupleTableSlot **slots, int n,
+				   Datum (*values)[EV_NATTS], bool (*nulls)[EV_NATTS], size_t stride)
 {
 	for (int i = 0; i < n_index_slots; i++)
 	{
 		IndexSlot  *s = &index_slots[i];
 		IndexInfo  *ii = s->info;
 		Relation	idx = index_open(s->indexoid, RowExclusiveLock);
-		Datum		ivalues[INDEX_MAX_KEYS];
-		bool		inulls[INDEX_MAX_KEYS];
+		IndexUniqueCheck check = idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO;
 		EState	   *estate = NULL;
-		TupleTableSlot *slot = NULL;
-		bool		skip = false;
+		ExprState  *pred = NULL;
 
-		if (s->simple)
-		{
-			for (int k = 0; k < ii->ii_NumIndexAttrs; k++)
-			{
-				int			attno = ii->ii_IndexAttrNumbers[k];
-
-				ivalues[k] = values[attno - 1];
-				inulls[k] = nulls[attno - 1];
-			}
-		}
-		else
+		if (!s->simple)
 		{
 			/* an index someone added by hand: let the executor compute it */
-			ExprContext *econtext;
-
 			estate = CreateExecutorState();
-			econtext = GetPerTupleExprContext(estate);
-			slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
-			ExecStoreHeapTuple(tup, slot, false);
-			econtext->ecxt_scantuple = slot;
 			if (ii->ii_Predicate != NIL)
-			{
-				ExprState  *pred = ExecPrepareQual(ii->ii_Predicate, estate);
-
-				skip = !ExecQual(pred, econtext);
-			}
-			if (!skip)
-				FormIndexDatum(ii, slot, estate, ivalues, inulls);
-			ii->ii_ExpressionsState = NIL;
-			ii->ii_PredicateState = NULL;
+				pred = ExecPrepareQual(ii->ii_Predicate, estate);
 		}
-		if (!skip)
-			index_insert(idx, ivalues, inulls, &tup->t_self, rel,
-						 idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+		for (int t = 0; t < n; t++)
+		{
+			Datum	   *v = (Datum *) ((char *) values + t * stride);
+			bool	   *nl = (bool *) ((char *) nulls + t * stride);
+			Datum		ivalues[INDEX_MAX_KEYS];
+			bool		inulls[INDEX_MAX_KEYS];
+
+			if (s->simple)
+			{
+				for (int k = 0; k < ii->ii_NumIndexAttrs; k++)
+				{
+					int			attno = ii->ii_IndexAttrNumbers[k];
+
+					ivalues[k] = v[attno - 1];
+					inulls[k] = nl[attno - 1];
+				}
+			}
+			else
+			{
+				ExprContext *econtext = GetPerTupleExprContext(estate);
+
+				ResetExprContext(econtext);
+				econtext->ecxt_scantuple = slots[t];
+				if (pred && !ExecQual(pred, econtext))
+					continue;
+				FormIndexDatum(ii, slots[t], estate, ivalues, inulls);
+			}
+			index_insert(idx, ivalues, inulls, &slots[t]->tts_tid, rel, check,
 #if PG_VERSION_NUM >= 140000
 						 false,
 #endif
 						 ii);
-		if (slot)
-			ExecDropSingleTupleTableSlot(slot);
+		}
 		if (estate)
+		{
+			ii->ii_ExpressionsState = NIL;
+			ii->ii_PredicateState = NULL;
 			FreeExecutorState(estate);
+		}
 		index_close(idx, NoLock);
 	}
 }
@@ -306,22 +349,13 @@ LoadClientAddr(void)
 }
 
 /*
- * Writes one event and returns its id. The caller has validated the action
- * and the arguments; this resolves the actor, fills in the context the
- * application cannot forge, and inserts the row and its index entries
- * directly, without permission checks: being allowed to call the caller is
- * the permission.
+ * Fills the row of an event, all but its id: resolves the actor and the
+ * dictionary ids, and adds the context the application cannot forge.
  */
-int64
-AuditWriteEvent(AuditEvent *ev)
+static void
+FormEvent(AuditEvent *ev, Datum *values, bool *nulls)
 {
-	Relation	rel;
-	Datum		values[EV_NATTS];
-	bool		nulls[EV_NATTS];
-	HeapTuple	tup;
-	int64		id;
 	FullTransactionId fxid;
-	Oid			session_user = GetSessionUserId();
 
 	AuditResolveActor(ev);
 	CheckLabel("actor", ev->actor);
@@ -333,7 +367,8 @@ AuditWriteEvent(AuditEvent *ev)
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("resource_id is longer than %d bytes", AUDIT_MAX_RESOURCE_ID)));
 
-	memset(nulls, 0, sizeof(nulls));
+	memset(nulls, 0, sizeof(bool) * EV_NATTS);
+	values[EV_ID] = (Datum) 0;
 
 	/* the dictionaries first: they may run SQL of their own */
 	values[EV_ACTION] = Int32GetDatum(AuditActionId(ev->action, NULL));
@@ -350,14 +385,7 @@ AuditWriteEvent(AuditEvent *ev)
 		values[EV_ORG] = Int32GetDatum(AuditLabelId(LABEL_ORG, ev->org_id));
 	else
 		nulls[EV_ORG] = true;
-	if (session_user != db_user_oid)
-	{
-		char	   *name = GetUserNameFromId(session_user, false);
-
-		db_user_label = AuditLabelId(LABEL_DB_USER, name);
-		db_user_oid = session_user;
-	}
-	values[EV_DB_USER] = Int32GetDatum(db_user_label);
+	values[EV_DB_USER] = Int32GetDatum(AuditLabelId(LABEL_DB_USER, SessionUserName()));
 	if (application_name && application_name[0] != '\0')
 		values[EV_APPLICATION] = Int32GetDatum(AuditLabelId(LABEL_APPLICATION, application_name));
 	else
@@ -387,17 +415,190 @@ AuditWriteEvent(AuditEvent *ev)
 	 */
 	fxid = GetTopFullTransactionId();
 	values[EV_TXID] = Int64GetDatum((int64) U64FromFullTransactionId(fxid));
+}
 
+/* ------------------------------------------------------------------------
+ * the queue of trigger events
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Row triggers queue their events, and the queue is written with one
+ * multi-row insert: per statement (the statement trigger of registered
+ * tables), whenever it holds QUEUE_MAX events, before log_event writes, and
+ * before the transaction commits or prepares, whatever happened. Events of
+ * an aborted (sub)transaction leave the queue with it.
+ */
+#define QUEUE_MAX 1000
+
+typedef struct QueuedEvent
+{
+	Datum		values[EV_NATTS];
+	bool		nulls[EV_NATTS];
+	SubTransactionId subid;
+} QueuedEvent;
+
+static QueuedEvent *queue = NULL;
+static int	queue_len = 0;
+static MemoryContext queue_cxt = NULL;
+static bool queue_callbacks = false;
+
+/* Forgets the queued events of subtransactions >= subid (all when Invalid). */
+static void
+ForgetQueued(SubTransactionId subid)
+{
+	int			kept = 0;
+
+	if (subid != InvalidSubTransactionId)
+	{
+		for (int i = 0; i < queue_len; i++)
+		{
+			if (queue[i].subid < subid)
+				queue[kept++] = queue[i];
+		}
+	}
+	queue_len = kept;
+	if (queue_len == 0 && queue_cxt)
+		MemoryContextReset(queue_cxt);
+}
+
+static void
+QueueXactCallback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			AuditFlushEvents();
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PREPARE:
+			ForgetQueued(InvalidSubTransactionId);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+QueueSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	/* later subtransactions opened while mySubid was open are its children */
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		ForgetQueued(mySubid);
+}
+
+/* Writes every queued event, in queue order, with fresh ids. */
+void
+AuditFlushEvents(void)
+{
+	Relation	rel;
+	Oid			seq;
+	int			n = queue_len;
+
+	if (n == 0)
+		return;
+	rel = table_open(AuditRelid("event_store"), RowExclusiveLock);
+	if (n_index_slots < 0)
+		LoadIndexes(rel);
+	if (flush_slots == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(event_cxt);
+		TupleDesc	desc = CreateTupleDescCopy(RelationGetDescr(rel));
+
+		flush_slots = palloc(sizeof(TupleTableSlot *) * QUEUE_MAX);
+		for (int i = 0; i < QUEUE_MAX; i++)
+			flush_slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+		MemoryContextSwitchTo(old);
+	}
+	seq = AuditRelid("event_store_id_seq");
+	for (int i = 0; i < n; i++)
+	{
+		QueuedEvent *q = &queue[i];
+		TupleTableSlot *slot = flush_slots[i];
+
+		q->values[EV_ID] = Int64GetDatum(nextval_internal(seq, false));
+		ExecClearTuple(slot);
+		memcpy(slot->tts_values, q->values, sizeof(Datum) * EV_NATTS);
+		memcpy(slot->tts_isnull, q->nulls, sizeof(bool) * EV_NATTS);
+		ExecStoreVirtualTuple(slot);
+	}
+	heap_multi_insert(rel, flush_slots, n, GetCurrentCommandId(true), 0, NULL);
+	InsertIndexEntries(rel, flush_slots, n, &queue[0].values, &queue[0].nulls,
+					   sizeof(QueuedEvent));
+	for (int i = 0; i < n; i++)
+		ExecClearTuple(flush_slots[i]);
+	table_close(rel, NoLock);
+	ForgetQueued(InvalidSubTransactionId);
+}
+
+/* Queues one event of a row trigger; it is written by AuditFlushEvents. */
+void
+AuditQueueEvent(AuditEvent *ev)
+{
+	QueuedEvent *q;
+	MemoryContext old;
+
+	if (!queue_callbacks)
+	{
+		RegisterXactCallback(QueueXactCallback, NULL);
+		RegisterSubXactCallback(QueueSubXactCallback, NULL);
+		queue_callbacks = true;
+	}
+	if (queue == NULL)
+	{
+		queue = MemoryContextAlloc(TopMemoryContext, sizeof(QueuedEvent) * QUEUE_MAX);
+		queue_cxt = AllocSetContextCreate(TopMemoryContext, "auditlog queue",
+										  ALLOCSET_DEFAULT_SIZES);
+	}
+	if (queue_len >= QUEUE_MAX)
+		AuditFlushEvents();
+
+	q = &queue[queue_len];
+	FormEvent(ev, q->values, q->nulls);
+	old = MemoryContextSwitchTo(queue_cxt);
+	if (!q->nulls[EV_RESOURCE_ID])
+		q->values[EV_RESOURCE_ID] = datumCopy(q->values[EV_RESOURCE_ID], false, -1);
+	if (!q->nulls[EV_DETAILS])
+		q->values[EV_DETAILS] = datumCopy(q->values[EV_DETAILS], false, -1);
+	if (!q->nulls[EV_CLIENT_ADDR])
+		q->values[EV_CLIENT_ADDR] = datumCopy(q->values[EV_CLIENT_ADDR], false, -1);
+	MemoryContextSwitchTo(old);
+	q->subid = GetCurrentSubTransactionId();
+	queue_len++;
+}
+
+/*
+ * Writes one event now and returns its id; queued trigger events are
+ * written first, so that ids follow the order in which things happened.
+ */
+int64
+AuditWriteEvent(AuditEvent *ev)
+{
+	Relation	rel;
+	Datum		values[EV_NATTS];
+	bool		nulls[EV_NATTS];
+	TupleTableSlot *slot;
+	int64		id;
+
+	AuditFlushEvents();
+	FormEvent(ev, values, nulls);
 	rel = table_open(AuditRelid("event_store"), RowExclusiveLock);
 	if (n_index_slots < 0)
 		LoadIndexes(rel);
 	id = nextval_internal(AuditRelid("event_store_id_seq"), false);
 	values[EV_ID] = Int64GetDatum(id);
 
-	tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
-	simple_heap_insert(rel, tup);
-	InsertIndexEntries(rel, tup, values, nulls);
-	heap_freetuple(tup);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(heap_form_tuple(RelationGetDescr(rel), values, nulls), slot, true);
+	heap_insert(rel, ExecFetchSlotHeapTuple(slot, false, NULL), GetCurrentCommandId(true), 0, NULL);
+	slot->tts_tid = ExecFetchSlotHeapTuple(slot, false, NULL)->t_self;
+	InsertIndexEntries(rel, &slot, 1, (Datum (*)[EV_NATTS]) values,
+					   (bool (*)[EV_NATTS]) nulls, 0);
+	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	return id;
 }

@@ -48,6 +48,17 @@ typedef struct LabelEntry
 } LabelEntry;
 
 static HTAB *label_cache = NULL;
+
+/*
+ * The last string resolved per kind, checked before the hash table: the
+ * events of one statement nearly always repeat their actor, action, ...
+ */
+typedef struct LabelMemo
+{
+	char		str[AUDIT_MAX_LABEL + 1];
+	int32		id;					/* 0: empty */
+} LabelMemo;
+static LabelMemo memo[128];
 static MemoryContext label_cxt = NULL;
 static bool have_pending = false;
 static bool callbacks_registered = false;
@@ -96,6 +107,8 @@ ForgetPending(SubTransactionId subid, bool all)
 
 	if (!have_pending || label_cache == NULL)
 		return;
+	for (int k = 0; k < (int) lengthof(memo); k++)
+		memo[k].id = 0;
 	hash_seq_init(&status, label_cache);
 	while ((e = (LabelEntry *) hash_seq_search(&status)) != NULL)
 	{
@@ -133,9 +146,10 @@ LabelXactCallback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_PREPARE:
 			KeepPending();
 			break;
+		case XACT_EVENT_PREPARE:
+			/* a prepared transaction may yet be rolled back: forget its rows */
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			ForgetPending(InvalidSubTransactionId, true);
@@ -163,6 +177,8 @@ AuditLabelsReset(void)
 {
 	label_cache = NULL;
 	have_pending = false;
+	for (int k = 0; k < (int) lengthof(memo); k++)
+		memo[k].id = 0;
 	if (label_cxt)
 		MemoryContextReset(label_cxt);
 }
@@ -323,12 +339,23 @@ Resolve(char kind, const char *str, const char *description)
 	bool		found;
 	int32		id;
 
+	LabelMemo  *m = &memo[(unsigned char) kind & 127];
+
+	if (m->id != 0 && strcmp(m->str, str) == 0)
+		return m->id;
 	EnsureCache();
 	key.kind = kind;
 	key.str = str;
 	e = (LabelEntry *) hash_search(label_cache, &key, HASH_FIND, NULL);
 	if (e)
+	{
+		if (strlen(str) <= AUDIT_MAX_LABEL)
+		{
+			strcpy(m->str, str);
+			m->id = e->id;
+		}
 		return e->id;
+	}
 
 	id = LookupRow(kind, str);
 	for (int attempt = 0; id == 0 && attempt < 3; attempt++)
