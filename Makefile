@@ -7,13 +7,16 @@ OBJS = \
 	src/labels.o \
 	src/event.o \
 	src/registry.o \
-	src/trigger.o
+	src/trigger.o \
+	src/summary.o \
+	src/search.o \
+	src/display.o
 
 DATA = sql/auditlog--0.1.0.sql
 HEADERS =
 
 # pg_regress: inputs in sql/, expected outputs in expected/.
-REGRESS = outcome log_event
+REGRESS = outcome log_event search display
 REGRESS_OPTS = --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

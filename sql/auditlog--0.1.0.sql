@@ -517,3 +517,45 @@ COMMENT ON FUNCTION auditlog.format_time(timestamptz) IS
 REVOKE EXECUTE ON FUNCTION auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.filter_options() FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Counting at scale: per-day and per-month counts behind a watermark
+---------------------------------------------------------------------------
+
+-- How many events there are per UTC day and month, for every combination of
+-- action, resource type (0: none), organisation (0: none) and outcome; over
+-- all actors (grain 'd', 'm'; actor_ref 0) and per actor and month ('M'). Covers
+-- exactly the events with id <= summary_state.summarized_upto. Derived data:
+-- not dumped, rebuilt by auditlog.summarize() after a restore.
+CREATE TABLE auditlog.event_counts (
+    grain "char" NOT NULL CHECK (grain IN ('d', 'm', 'M')),
+    actor_ref integer NOT NULL,
+    bucket timestamptz NOT NULL,
+    action_ref integer NOT NULL,
+    resource_type_ref integer NOT NULL,
+    org_ref integer NOT NULL,
+    outcome auditlog.outcome NOT NULL,
+    n bigint NOT NULL,
+    CONSTRAINT event_counts_pkey
+        PRIMARY KEY (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)
+);
+COMMENT ON TABLE auditlog.event_counts IS
+    'Precomputed event counts per UTC day and month, over all actors and per actor (derived; see auditlog.summarize)';
+
+CREATE TABLE auditlog.summary_state (
+    summarized_upto bigint NOT NULL,
+    pending_upto bigint NOT NULL,
+    pending_xmax bigint NOT NULL
+);
+COMMENT ON TABLE auditlog.summary_state IS
+    'Watermark of auditlog.event_counts, and the next horizon it may move to';
+INSERT INTO auditlog.summary_state VALUES (0, 0, 0);
+
+CREATE FUNCTION auditlog.summarize(max_events bigint DEFAULT 1000000)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_summarize'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.summarize(bigint) IS
+    'Brings the precomputed counts up to date by at most max_events events; returns how many it added';
+REVOKE ALL ON auditlog.event_counts, auditlog.summary_state FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.summarize(bigint) FROM PUBLIC;

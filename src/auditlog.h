@@ -80,4 +80,8 @@ extern void AuditQueueEvent(AuditEvent *ev);
 extern void AuditFlushEvents(void);
 extern void AuditEventReset(void);
 
+/* summary.c: precomputed counts behind a watermark */
+extern int64 AuditSummarize(int64 max_events, bool quiet);
+extern int64 AuditSummarizedUpto(void);
+
 #endif							/* AUDITLOG_H */

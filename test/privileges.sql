@@ -87,8 +87,10 @@ $$, ARRAY[
     'auditlog.outcome_hash(auditlog.outcome)',
     'auditlog.outcome_hash_extended(auditlog.outcome,bigint)',
     'auditlog.outcome_label(auditlog.outcome)',
+    'auditlog.initials(text)',
+    'auditlog.format_time(timestamp with time zone)',
     'auditlog.set_actor(text,text)'
-], 'PUBLIC may execute only the outcome functions, outcome_label and set_actor');
+], 'PUBLIC may execute only the outcome functions, the display helpers and set_actor');
 SELECT ok(NOT has_function_privilege('auditlog_tap_nobody',
               'auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text)', 'EXECUTE'),
           'PUBLIC cannot execute log_event');

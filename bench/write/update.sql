@@ -1,0 +1,4 @@
+-- bench/write/update.sql — change two columns of every row of :tbl in one statement.
+BEGIN \;
+UPDATE :"tbl" SET status = 'paused', updated_at = clock_timestamp() \;
+COMMIT;

@@ -1,0 +1,163 @@
+/* src/display.c — display helpers for dashboards: initials and format_time */
+#include "auditlog.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "mb/pg_wchar.h"
+#include "nodes/value.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/pg_locale.h"
+#include "utils/timestamp.h"
+
+/* ------------------------------------------------------------------------
+ * internal
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Length in bytes of the white space character at p (before end), or 0 when
+ * p is no space: ASCII white space, and in UTF-8 also the no-break, the
+ * typographic and the ideographic spaces that names pasted from elsewhere
+ * carry.
+ */
+static int
+SpaceLength(const unsigned char *p, const unsigned char *end)
+{
+	if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		return 1;
+	if (GetDatabaseEncoding() != PG_UTF8)
+		return 0;
+	/* U+00A0 */
+	if (end - p >= 2 && p[0] == 0xC2 && p[1] == 0xA0)
+		return 2;
+	if (end - p >= 3)
+	{
+		/* U+2000..U+200A, U+202F, U+205F */
+		if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] <= 0x8A || p[2] == 0xAF))
+			return 3;
+		if (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F)
+			return 3;
+		/* U+3000 */
+		if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+			return 3;
+	}
+	return 0;
+}
+
+/*
+ * The collation to upper-case initials with: the argument's, unless it
+ * knows only ASCII (C, POSIX), in which case ICU's root locale when the
+ * server has it, so that 'élodie' still gives 'É'.
+ */
+static Oid
+InitialsCollation(Oid collid)
+{
+	if (!OidIsValid(collid))
+		collid = DEFAULT_COLLATION_OID;
+	if (lc_ctype_is_c(collid))
+	{
+		Oid			icu = get_collation_oid(list_make2(makeString("pg_catalog"),
+													   makeString("und-x-icu")), true);
+
+		if (OidIsValid(icu))
+			return icu;
+	}
+	return collid;
+}
+
+/* ------------------------------------------------------------------------
+ * SQL-callable functions
+ * ------------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(auditlog_initials);
+/*
+ * auditlog.initials(text) RETURNS text: the avatar's letters, the initial
+ * of the first and of the last word, upper-cased ("JD" for "John Doe", "S"
+ * for "system"). Words are separated by white space; a word's initial is
+ * its first character that is no ASCII punctuation, so '"Jo" (Admin)'
+ * gives "JA", and a word of punctuation alone ("-") does not count. A name
+ * with no word gives ''.
+ */
+Datum
+auditlog_initials(PG_FUNCTION_ARGS)
+{
+	text	   *name = PG_GETARG_TEXT_PP(0);
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(name);
+	const unsigned char *end = p + VARSIZE_ANY_EXHDR(name);
+	const unsigned char *first = NULL;
+	const unsigned char *last = NULL;
+	StringInfoData buf;
+	text	   *letters;
+
+	while (p < end)
+	{
+		const unsigned char *initial = NULL;
+		int			n;
+
+		while (p < end && (n = SpaceLength(p, end)) > 0)
+			p += n;
+		/* one word: up to the next space */
+		while (p < end && SpaceLength(p, end) == 0)
+		{
+			if (initial == NULL && !(*p < 0x80 && ispunct(*p)))
+				initial = p;
+			p += pg_mblen((const char *) p);
+		}
+		if (initial)
+		{
+			if (first == NULL)
+				first = initial;
+			else
+				last = initial;
+		}
+	}
+
+	initStringInfo(&buf);
+	if (first)
+		appendBinaryStringInfo(&buf, (const char *) first,
+							   Min(pg_mblen((const char *) first), end - first));
+	if (last)
+		appendBinaryStringInfo(&buf, (const char *) last,
+							   Min(pg_mblen((const char *) last), end - last));
+	letters = cstring_to_text_with_len(buf.data, buf.len);
+	if (buf.len == 0)
+		PG_RETURN_TEXT_P(letters);
+	PG_RETURN_DATUM(DirectFunctionCall1Coll(upper, InitialsCollation(PG_GET_COLLATION()),
+											PointerGetDatum(letters)));
+}
+
+PG_FUNCTION_INFO_V1(auditlog_format_time);
+/*
+ * auditlog.format_time(timestamptz) RETURNS text: the time as the audit
+ * log page shows it, "May 7, 10:39:19 PM", in the session's time zone:
+ * English month abbreviation, day, 12-hour clock with seconds (truncated),
+ * no year. Infinite times read 'infinity' and '-infinity'.
+ */
+Datum
+auditlog_format_time(PG_FUNCTION_ARGS)
+{
+	TimestampTz t = PG_GETARG_TIMESTAMPTZ(0);
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	int			hour12;
+
+	if (TIMESTAMP_IS_NOBEGIN(t))
+		PG_RETURN_TEXT_P(cstring_to_text("-infinity"));
+	if (TIMESTAMP_IS_NOEND(t))
+		PG_RETURN_TEXT_P(cstring_to_text("infinity"));
+	if (timestamp2tm(t, &tz, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	hour12 = tm.tm_hour % 12;
+	if (hour12 == 0)
+		hour12 = 12;
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s %d, %d:%02d:%02d %s",
+											  months[tm.tm_mon - 1], tm.tm_mday,
+											  hour12, tm.tm_min, tm.tm_sec,
+											  tm.tm_hour < 12 ? "AM" : "PM")));
+}
