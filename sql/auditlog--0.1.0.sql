@@ -524,11 +524,13 @@ REVOKE EXECUTE ON FUNCTION auditlog.filter_options() FROM PUBLIC;
 
 -- How many events there are per UTC day and month, for every combination of
 -- action, resource type (0: none), organisation (0: none) and outcome; over
--- all actors (grain 'd', 'm'; actor_ref 0) and per actor and month ('M'). Covers
+-- all actors (grain 'd', 'm'; actor_ref 0) and per actor and month ('M');
+-- and all-time totals (bucket -infinity), over all actors ('a') and per
+-- actor ('A'). Covers
 -- exactly the events with id <= summary_state.summarized_upto. Derived data:
 -- not dumped, rebuilt by auditlog.summarize() after a restore.
 CREATE TABLE auditlog.event_counts (
-    grain "char" NOT NULL CHECK (grain IN ('d', 'm', 'M')),
+    grain "char" NOT NULL CHECK (grain IN ('d', 'm', 'M', 'a', 'A')),
     actor_ref integer NOT NULL,
     bucket timestamptz NOT NULL,
     action_ref integer NOT NULL,

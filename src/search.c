@@ -6,10 +6,12 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/numeric.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -353,9 +355,12 @@ AppendCondition(StringInfo sql, bool *first, const char *fmt, int argno)
 	*first = false;
 }
 
-/* Appends the WHERE clause of the filters over event_store aliased 'e'. */
+/*
+ * Appends the WHERE clause of the filters over event_store aliased 'e';
+ * with_time false leaves out from/to, for callers that bound time themselves.
+ */
 static bool
-AppendFilters(StringInfo sql, QueryArgs *args, const SearchFilters *f)
+AppendFiltersExt(StringInfo sql, QueryArgs *args, const SearchFilters *f, bool with_time)
 {
 	bool		first = true;
 
@@ -388,13 +393,178 @@ AppendFilters(StringInfo sql, QueryArgs *args, const SearchFilters *f)
 	if (f->has_outcome)
 		AppendCondition(sql, &first, "e.outcome OPERATOR(auditlog.=) $%d",
 						AddArg(args, OutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
-	if (f->has_from)
+	if (f->has_from && with_time)
 		AppendCondition(sql, &first, "e.occurred_at OPERATOR(pg_catalog.>=) $%d",
 						AddArg(args, TIMESTAMPTZOID, TimestampTzGetDatum(f->from)));
-	if (f->has_to)
+	if (f->has_to && with_time)
 		AppendCondition(sql, &first, "e.occurred_at OPERATOR(pg_catalog.<) $%d",
 						AddArg(args, TIMESTAMPTZOID, TimestampTzGetDatum(f->to)));
 	return first;
+}
+
+/* Appends " AND <e.occurred_at in [lo, hi)>", leaving out infinite ends. */
+static void
+AppendTimeRange(StringInfo sql, QueryArgs *args, TimestampTz lo, TimestampTz hi)
+{
+	if (!TIMESTAMP_IS_NOBEGIN(lo))
+		appendStringInfo(sql, " AND e.occurred_at OPERATOR(pg_catalog.>=) $%d",
+						 AddArg(args, TIMESTAMPTZOID, TimestampTzGetDatum(lo)));
+	if (!TIMESTAMP_IS_NOEND(hi))
+		appendStringInfo(sql, " AND e.occurred_at OPERATOR(pg_catalog.<) $%d",
+						 AddArg(args, TIMESTAMPTZOID, TimestampTzGetDatum(hi)));
+}
+
+/* ------------------------------------------------------------------------
+ * counting with the summaries
+ * ------------------------------------------------------------------------
+ */
+
+/* Start of the oldest summarized month, or -infinity when nothing is summarized. */
+static TimestampTz
+OldestBucket(void)
+{
+	QueryArgs	args = {0};
+	bool		isnull;
+	Datum		d;
+
+	RunQuery("SELECT pg_catalog.min(c.bucket) FROM auditlog.event_counts c"
+			 " WHERE c.grain OPERATOR(pg_catalog.=) 'm' AND c.actor_ref OPERATOR(pg_catalog.=) 0",
+			 &args, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
+/*
+ * Start of the UTC day (or month) holding ts, or of the next one when
+ * 'ceil' and ts is not already a start.
+ */
+static TimestampTz
+UtcBoundary(TimestampTz ts, bool month, bool ceil)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	Timestamp	start;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return ts;
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (month)
+		tm.tm_mday = 1;
+	if (tm2timestamp(&tm, 0, NULL, &start) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	if (ceil && start < ts)
+	{
+		if (month)
+		{
+			if (++tm.tm_mon > MONTHS_PER_YEAR)
+			{
+				tm.tm_mon = 1;
+				tm.tm_year++;
+			}
+			if (tm2timestamp(&tm, 0, NULL, &start) != 0)
+				return DT_NOEND;
+		}
+		else
+			start += USECS_PER_DAY;
+	}
+	return start;
+}
+
+/* Appends the conditions on auditlog.event_counts aliased 'c' for the filters. */
+static void
+AppendCountFilters(StringInfo sql, QueryArgs *args, const SearchFilters *f)
+{
+	if (f->has_action)
+	{
+		Datum	   *elems = palloc(sizeof(Datum) * f->n_action_refs);
+
+		for (int i = 0; i < f->n_action_refs; i++)
+			elems[i] = Int32GetDatum(f->action_refs[i]);
+		appendStringInfo(sql, " AND c.action_ref OPERATOR(pg_catalog.=) ANY ($%d)",
+						 AddArg(args, INT4ARRAYOID,
+								PointerGetDatum(construct_array(elems, f->n_action_refs, INT4OID,
+																sizeof(int32), true, TYPALIGN_INT))));
+	}
+	if (f->has_resource_type)
+		appendStringInfo(sql, " AND c.resource_type_ref OPERATOR(pg_catalog.=) $%d",
+						 AddArg(args, INT4OID, Int32GetDatum(f->resource_type_ref)));
+	if (f->has_org)
+		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) $%d",
+						 AddArg(args, INT4OID, Int32GetDatum(f->org_ref)));
+	if (f->has_outcome)
+		appendStringInfo(sql, " AND c.outcome OPERATOR(auditlog.=) $%d",
+						 AddArg(args, OutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
+}
+
+/* Sum of the summary rows of one grain over buckets in [b1, b2), and [b3, b4) if given. */
+static int64
+SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
+		  TimestampTz b3, TimestampTz b4)
+{
+	StringInfoData sql;
+	QueryArgs	args = {0};
+	bool		isnull;
+	Datum		d;
+
+	if (b1 >= b2 && b3 >= b4)
+		return 0;
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT pg_catalog.sum(c.n) FROM auditlog.event_counts c"
+					 " WHERE c.grain OPERATOR(pg_catalog.=) $%d AND c.actor_ref OPERATOR(pg_catalog.=) $%d",
+					 AddArg(&args, CHAROID, CharGetDatum(grain)),
+					 AddArg(&args, INT4OID, Int32GetDatum(f->has_actor ? f->actor_ref : 0)));
+	appendStringInfo(&sql,
+					 " AND ((c.bucket OPERATOR(pg_catalog.>=) $%d AND c.bucket OPERATOR(pg_catalog.<) $%d)",
+					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b1)),
+					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b2)));
+	appendStringInfo(&sql,
+					 " OR (c.bucket OPERATOR(pg_catalog.>=) $%d AND c.bucket OPERATOR(pg_catalog.<) $%d))",
+					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b3)),
+					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b4)));
+	AppendCountFilters(&sql, &args, f);
+	RunQuery(sql.data, &args, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(DirectFunctionCall1(numeric_int8, d));
+}
+
+/*
+ * count(*) of the events matching the filters (time bounds aside) with
+ * occurred_at in [a, b) or [c, d), and with an id at most 'upto' (or above
+ * it, when 'above').
+ */
+static int64
+RawCount(const SearchFilters *f, TimestampTz a, TimestampTz b, TimestampTz c, TimestampTz d,
+		 int64 upto, bool above)
+{
+	StringInfoData sql;
+	QueryArgs	args = {0};
+	bool		isnull;
+	bool		first;
+
+	if (a >= b && c >= d)
+		return 0;
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT pg_catalog.count(*) FROM auditlog.event_store e");
+	first = AppendFiltersExt(&sql, &args, f, false);
+	appendStringInfo(&sql, "%s e.id OPERATOR(pg_catalog.%s) $%d AND (true",
+					 first ? " WHERE" : " AND", above ? ">" : "<=",
+					 AddArg(&args, INT8OID, Int64GetDatum(upto)));
+	AppendTimeRange(&sql, &args, a, b);
+	appendStringInfoString(&sql, " OR true");
+	if (c < d)
+		AppendTimeRange(&sql, &args, c, d);
+	else
+		appendStringInfoString(&sql, " AND false");
+	appendStringInfoChar(&sql, ')');
+	RunQuery(sql.data, &args, 1);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /*
@@ -421,71 +591,201 @@ LocateCursor(int64 before_id, SearchCursor *cursor)
 }
 
 /*
- * The number of events matching the filters.
+ * The number of events matching the filters, exact.
  *
- * An exact count(*) over event_store for now; precomputed summaries will
- * take its place, and nothing else needs to know.
+ * The events up to the summaries' watermark are counted from
+ * auditlog.event_counts where whole buckets fit in the range: UTC months,
+ * then UTC days (per-actor counts exist per month only); what remains at the
+ * edges of the range (the parts of days the session's time zone cuts, or of
+ * months for an actor) is counted from the events. The events above the
+ * watermark are counted from the events too. A resource id is not in the
+ * summaries: its count always comes from the events.
  */
 static int64
 CountEvents(const SearchFilters *f)
 {
-	StringInfoData sql;
-	QueryArgs	args = {0};
-	bool		isnull;
+	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
+	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
+	TimestampTz d1,
+				d2,
+				m1,
+				m2;
+	int64		upto;
+	int64		total;
 
 	if (f->nothing)
 		return 0;
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT pg_catalog.count(*) FROM auditlog.event_store e");
-	AppendFilters(&sql, &args, f);
-	RunQuery(sql.data, &args, 1);
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (lo >= hi)
+		return 0;
+	if (f->resource_id)
+		return RawCount(f, lo, hi, hi, hi, 0, true);
+
+	upto = AuditSummarizedUpto();
+
+	/* whole UTC days [d1, d2), and within them whole UTC months [m1, m2) */
+	d1 = UtcBoundary(lo, false, true);
+	d2 = UtcBoundary(hi, false, false);
+	if (d1 >= d2)
+		d1 = d2 = hi;
+	m1 = UtcBoundary(d1, true, true);
+	m2 = UtcBoundary(d2, true, false);
+	if (m1 >= m2)
+		m1 = m2 = d2;
+
+	if (TIMESTAMP_IS_NOBEGIN(lo) && TIMESTAMP_IS_NOEND(hi))
+	{
+		/* all time: one bucket per combination */
+		total = SumCounts(f, f->has_actor ? 'A' : 'a', lo, hi, hi, hi);
+	}
+	else if (f->has_actor)
+	{
+		/* per actor, months only: the rest of the range is counted by hand */
+		total = SumCounts(f, 'M', m1, m2, m2, m2);
+		total += RawCount(f, lo, m1, m2, hi, upto, false);
+	}
+	else
+	{
+		total = SumCounts(f, 'm', m1, m2, m2, m2);
+		total += SumCounts(f, 'd', d1, m1, m2, d2);
+		total += RawCount(f, lo, d1, d2, hi, upto, false);
+	}
+	total += RawCount(f, lo, hi, hi, hi, upto, true);
+	return total;
 }
 
 /*
  * Leaves in SPI_tuptable the page of events matching the filters: newest
  * first by (occurred_at, id), after 'cursor' in that order when it is
  * given, at most 'limit' of them, with the columns of auditlog.search_row
- * but total_count. Returns the number of rows.
+ * but total_count. Returns the number of rows. 'known' is how many events
+ * there are to find (the count, for a first page), or -1.
+ *
+ * The events carry no ordered index (their block-range indexes cost next to
+ * nothing to write), so the page is found by time windows going back from
+ * the newest possible time, each twice as long as the one before: the
+ * newest events of a common filter are found in the first hour, those of a
+ * rare one after a few doublings, and each window reads only the blocks its
+ * time range covers.
  */
 static uint64
-PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit)
+PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int64 known,
+		   int64 total)
 {
+	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
+	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
+	TimestampTz w_hi;
+	int64		step = USECS_PER_HOUR;
+	int64		found = 0;
+	int64		want = limit;
+	Datum	   *ids = palloc(sizeof(Datum) * limit);
+	TimestampTz oldest_found = DT_NOEND;
+	TimestampTz newest_found = DT_NOBEGIN;
+	int64		min_id = PG_INT64_MAX;
+	int64		max_id = PG_INT64_MIN;
 	StringInfoData sql;
 	QueryArgs	args = {0};
-	bool		first;
 
-	initStringInfo(&sql);
-	appendStringInfoString(&sql,
-						   "WITH page AS ("
-						   "SELECT e.id, e.occurred_at, e.actor_ref, e.actor_id_ref, e.action_ref,"
-						   " e.resource_type_ref, e.resource_id, e.outcome, e.org_ref, e.details,"
-						   " e.db_user_ref, e.client_addr, e.application_ref, e.txid"
-						   " FROM auditlog.event_store e");
-	first = AppendFilters(&sql, &args, f);
-	if (cursor)
+	if (known >= 0 && known < want)
+		want = known;
+
+	/*
+	 * The first window is sized from the filters' density over the range,
+	 * so that a rare filter is not looked for an hour at a time: twice the
+	 * time that 'want' events take on average, an hour at least.
+	 */
+	if (total > 0)
 	{
-		int			t = AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(cursor->occurred_at));
-		int			i = AddArg(&args, INT8OID, Int64GetDatum(cursor->id));
+		TimestampTz first = lo;
+		double		span;
 
-		appendStringInfo(&sql, "%s ROW(e.occurred_at, e.id) OPERATOR(pg_catalog.<) ROW($%d, $%d)",
-						 first ? " WHERE" : " AND", t, i);
+		if (TIMESTAMP_IS_NOBEGIN(first))
+			first = OldestBucket();
+		span = (double) ((TIMESTAMP_IS_NOEND(hi) ? GetCurrentTransactionStartTimestamp() : hi) -
+						 (TIMESTAMP_IS_NOBEGIN(first) ? 0 : first));
+		if (span > 0 && total > want)
+			step = Max(step, (int64) Min(2.0 * span * want / total, 4.0 * 366 * USECS_PER_DAY));
 	}
+	if (cursor && cursor->occurred_at < hi)
+		hi = cursor->occurred_at + 1;	/* the row condition below does the rest */
+	/* nothing is newer than now, give or take import_event's minute */
+	w_hi = hi;
+	if (TIMESTAMP_IS_NOEND(w_hi))
+		w_hi = GetCurrentTransactionStartTimestamp() + 2 * USECS_PER_MINUTE;
+
+	for (bool first_window = true; found < want && w_hi > lo; first_window = false)
+	{
+		TimestampTz w_lo;
+		uint64		n;
+
+		/* past four years of windows, one last window takes all the rest */
+		if (step > 4 * 366 * USECS_PER_DAY)
+			w_lo = lo;
+		else
+			w_lo = Max(lo, w_hi - step);
+
+		args.n = 0;
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT e.id, e.occurred_at FROM auditlog.event_store e");
+		if (AppendFiltersExt(&sql, &args, f, false))
+			appendStringInfoString(&sql, " WHERE true");
+		/* the first window reaches up to the range's end, open or not */
+		AppendTimeRange(&sql, &args, w_lo, first_window ? hi : w_hi);
+		if (cursor)
+			appendStringInfo(&sql, " AND ROW(e.occurred_at, e.id) OPERATOR(pg_catalog.<) ROW($%d, $%d)",
+							 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(cursor->occurred_at)),
+							 AddArg(&args, INT8OID, Int64GetDatum(cursor->id)));
+		appendStringInfo(&sql, " ORDER BY e.occurred_at DESC, e.id DESC LIMIT $%d",
+						 AddArg(&args, INT8OID, Int64GetDatum(want - found)));
+		n = RunQuery(sql.data, &args, 0);
+		for (uint64 i = 0; i < n; i++)
+		{
+			bool		isnull;
+			TimestampTz t;
+
+			ids[found] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+			min_id = Min(min_id, DatumGetInt64(ids[found]));
+			max_id = Max(max_id, DatumGetInt64(ids[found]));
+			found++;
+			t = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+			oldest_found = Min(oldest_found, t);
+			newest_found = Max(newest_found, t);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		if (w_lo <= lo)
+			break;
+		w_hi = w_lo;
+		step *= 2;
+	}
+
+	/* the page's rows, joined back to their labels */
+	if (found == 0)
+		return 0;
+	args.n = 0;
+	initStringInfo(&sql);
 	appendStringInfo(&sql,
-					 " ORDER BY e.occurred_at DESC, e.id DESC LIMIT $%d)"
-					 " SELECT p.id, p.occurred_at, ac.label, ai.label, t.action, rt.label,"
-					 " p.resource_id, p.outcome, og.label, p.details, du.label, p.client_addr,"
-					 " an.label, p.txid"
-					 " FROM page p"
-					 " LEFT JOIN auditlog.action_types t ON t.id OPERATOR(pg_catalog.=) p.action_ref"
-					 " LEFT JOIN auditlog.labels ac ON ac.id OPERATOR(pg_catalog.=) p.actor_ref"
-					 " LEFT JOIN auditlog.labels ai ON ai.id OPERATOR(pg_catalog.=) p.actor_id_ref"
-					 " LEFT JOIN auditlog.labels rt ON rt.id OPERATOR(pg_catalog.=) p.resource_type_ref"
-					 " LEFT JOIN auditlog.labels og ON og.id OPERATOR(pg_catalog.=) p.org_ref"
-					 " LEFT JOIN auditlog.labels du ON du.id OPERATOR(pg_catalog.=) p.db_user_ref"
-					 " LEFT JOIN auditlog.labels an ON an.id OPERATOR(pg_catalog.=) p.application_ref"
-					 " ORDER BY p.occurred_at DESC, p.id DESC",
-					 AddArg(&args, INT8OID, Int64GetDatum(limit)));
+					 "SELECT e.id, e.occurred_at, ac.label, ai.label, t.action, rt.label,"
+					 " e.resource_id, e.outcome, og.label, e.details, du.label, e.client_addr,"
+					 " an.label, e.txid"
+					 " FROM auditlog.event_store e"
+					 " LEFT JOIN auditlog.action_types t ON t.id OPERATOR(pg_catalog.=) e.action_ref"
+					 " LEFT JOIN auditlog.labels ac ON ac.id OPERATOR(pg_catalog.=) e.actor_ref"
+					 " LEFT JOIN auditlog.labels ai ON ai.id OPERATOR(pg_catalog.=) e.actor_id_ref"
+					 " LEFT JOIN auditlog.labels rt ON rt.id OPERATOR(pg_catalog.=) e.resource_type_ref"
+					 " LEFT JOIN auditlog.labels og ON og.id OPERATOR(pg_catalog.=) e.org_ref"
+					 " LEFT JOIN auditlog.labels du ON du.id OPERATOR(pg_catalog.=) e.db_user_ref"
+					 " LEFT JOIN auditlog.labels an ON an.id OPERATOR(pg_catalog.=) e.application_ref"
+					 /* ranges for the block-range indexes; the list itself only filters */
+					 " WHERE (e.id OPERATOR(pg_catalog.+) 0::pg_catalog.int8) OPERATOR(pg_catalog.=) ANY ($%d)"
+					 " AND e.occurred_at OPERATOR(pg_catalog.>=) $%d AND e.occurred_at OPERATOR(pg_catalog.<=) $%d"
+					 " AND e.id OPERATOR(pg_catalog.>=) $%d AND e.id OPERATOR(pg_catalog.<=) $%d"
+					 " ORDER BY e.occurred_at DESC, e.id DESC",
+					 AddArg(&args, INT8ARRAYOID,
+							PointerGetDatum(construct_array(ids, (int) found, INT8OID, sizeof(int64),
+															FLOAT8PASSBYVAL, TYPALIGN_DOUBLE))),
+					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(oldest_found)),
+					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(newest_found)),
+					 AddArg(&args, INT8OID, Int64GetDatum(min_id)),
+					 AddArg(&args, INT8OID, Int64GetDatum(max_id)));
 	return RunQuery(sql.data, &args, 0);
 }
 
@@ -573,7 +873,10 @@ auditlog_search(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 
-	n = PageEvents(&f, have_cursor ? &cursor : NULL, page_size);
+	/* the count first: it tells the page search when to stop looking */
+	total = CountEvents(&f);
+	n = total == 0 ? 0 : PageEvents(&f, have_cursor ? &cursor : NULL, page_size,
+									have_cursor ? -1 : total, total);
 
 	if (n > 0)
 	{
@@ -583,11 +886,6 @@ auditlog_search(PG_FUNCTION_ARGS)
 
 		if (page->tupdesc->natts != SEARCH_ROW_NATTS - 1)
 			elog(ERROR, "auditlog: the page query returned %d columns", page->tupdesc->natts);
-		/* a first page that is not full holds every matching event */
-		if (!have_cursor && n < (uint64) page_size)
-			total = (int64) n;
-		else
-			total = CountEvents(&f);
 
 		for (uint64 i = 0; i < n; i++)
 		{

@@ -72,6 +72,7 @@ typedef struct TableInfo
 	bool		valid;
 	int			natts;
 	ColumnInfo *cols;			/* natts entries; dropped columns excluded */
+	int		   *key_order;		/* column numbers in jsonb key order */
 	int			nkeys;
 	int		   *keys;			/* 0-based column numbers of the resource id */
 	int			org_col;		/* 0-based, or -1 */
@@ -221,6 +222,21 @@ FindRegistration(Oid relid, HeapTuple *tuple_out, TupleDesc *desc_out, Relation 
 	return InvalidOid;
 }
 
+/* jsonb's order of object keys: by length, then bytewise; unnamed columns last. */
+static int
+CompareKeys(const void *a, const void *b, void *arg)
+{
+	ColumnInfo *cols = (ColumnInfo *) arg;
+	ColumnInfo *ca = &cols[*(const int *) a];
+	ColumnInfo *cb = &cols[*(const int *) b];
+
+	if (ca->name == NULL || cb->name == NULL)
+		return (ca->name == NULL) - (cb->name == NULL);
+	if (ca->namelen != cb->namelen)
+		return ca->namelen < cb->namelen ? -1 : 1;
+	return memcmp(ca->name, cb->name, ca->namelen);
+}
+
 /*
  * Builds the description of a table from its registration and its columns.
  * Returns false when the table is not registered and missing_ok.
@@ -321,6 +337,15 @@ BuildTableInfo(TableInfo *t, Relation rel, bool missing_ok)
 		if (id_column && strcmp(id_column, c->name) == 0)
 			t->keys[t->nkeys++] = i;
 	}
+
+	/*
+	 * jsonb keeps an object's keys sorted (shorter first, then bytewise);
+	 * pushing them in that order makes its sort a single check.
+	 */
+	t->key_order = palloc(sizeof(int) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+		t->key_order[i] = i;
+	qsort_arg(t->key_order, desc->natts, sizeof(int), CompareKeys, t->cols);
 
 	/* no id column: the primary key, in its column order */
 	if (!id_column)
@@ -507,8 +532,10 @@ static void
 PushImage(JsonbParseState **st, TableInfo *t, Datum *values, bool *nulls, bool *which)
 {
 	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
-	for (int i = 0; i < t->natts; i++)
+	for (int k = 0; k < t->natts; k++)
 	{
+		int			i = t->key_order[k];
+
 		if (!which[i])
 			continue;
 		PushKey(st, t->cols[i].name, t->cols[i].namelen);
