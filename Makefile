@@ -16,7 +16,7 @@ DATA = sql/auditlog--0.1.0.sql
 HEADERS =
 
 # pg_regress: inputs in sql/, expected outputs in expected/.
-REGRESS = outcome log_event search display
+REGRESS = outcome log_event search display register trigger
 REGRESS_OPTS = --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

@@ -347,7 +347,8 @@ SELECT r.tbl AS table_name,
                    FROM pg_catalog.pg_index i
                   CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                  WHERE i.indrelid = r.tbl AND i.indisprimary) END AS id_columns,
+                  WHERE i.indrelid = r.tbl AND i.indisprimary
+                    AND k.ord <= i.indnkeyatts) END AS id_columns,
        r.exclude_columns,
        r.redact_columns,
        r.org_column,
@@ -393,10 +394,18 @@ CREATE FUNCTION auditlog.follow_ddl() RETURNS event_trigger
 COMMENT ON FUNCTION auditlog.follow_ddl() IS
     'Event trigger keeping auditlog.registry in step with ALTER TABLE and DROP TABLE';
 CREATE EVENT TRIGGER auditlog_follow_alter ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE SCHEMA')
+    EXECUTE FUNCTION auditlog.follow_ddl();
+CREATE EVENT TRIGGER auditlog_check_attach ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE')
     EXECUTE FUNCTION auditlog.follow_ddl();
 CREATE EVENT TRIGGER auditlog_follow_drop ON sql_drop
     EXECUTE FUNCTION auditlog.follow_ddl();
+-- Also under session_replication_role = replica: a column renamed there must
+-- stay redacted under its new name.
+ALTER EVENT TRIGGER auditlog_follow_alter ENABLE ALWAYS;
+ALTER EVENT TRIGGER auditlog_check_attach ENABLE ALWAYS;
+ALTER EVENT TRIGGER auditlog_follow_drop ENABLE ALWAYS;
 
 REVOKE ALL ON auditlog.registry FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.row_trigger() FROM PUBLIC;

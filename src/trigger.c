@@ -22,6 +22,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/typcache.h"
+#include "mb/pg_wchar.h"
 
 /*
  * Each registered table (or partition of one) gets a backend-local
@@ -723,7 +724,16 @@ auditlog_row_trigger(PG_FUNCTION_ARGS)
 	ev.outcome = AUDIT_OUTCOME_SUCCESS;
 	ev.details = JsonbValueToJsonb(res);
 	if (t->org_col >= 0 && !nulls[t->org_col])
-		ev.org_id = OutputFunctionCall(&t->cols[t->org_col].out, values[t->org_col]);
+	{
+		/* a table's data must never make its own write fail: clip, or skip an empty org */
+		char	   *org = OutputFunctionCall(&t->cols[t->org_col].out, values[t->org_col]);
+		int			len = strlen(org);
+
+		if (len > AUDIT_MAX_LABEL)
+			org[pg_mbcliplen(org, len, AUDIT_MAX_LABEL)] = '\0';
+		ev.org_id = org[0] != '\0' ? org : NULL;
+	}
+	ev.trusted = true;
 	AuditQueueEvent(&ev);
 
 	return PointerGetDatum(NULL);
