@@ -177,6 +177,11 @@ CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
 -- by construction: only the sequence makes them and no row ever changes.
 CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id) WITH (pages_per_range = 16);
 CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at) WITH (pages_per_range = 16);
+-- "What happened to this connection?": a resource's events, found and
+-- counted without reading the others. Resources repeat from event to event,
+-- so btree deduplication keeps this at a few bytes per event.
+CREATE INDEX event_store_resource_idx ON auditlog.event_store (resource_id)
+    WHERE resource_id IS NOT NULL;
 
 CREATE VIEW auditlog.events AS
 SELECT e.id,

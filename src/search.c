@@ -8,7 +8,10 @@
 #include "lib/stringinfo.h"
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "common/hashfn.h"
 #include "utils/array.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
@@ -117,14 +120,83 @@ AddArg(QueryArgs *args, Oid type, Datum value)
 	return ++args->n;
 }
 
+/*
+ * Plans of the queries below, kept for the backend's life: a search runs a
+ * dozen small queries, and planning them each time would cost more than
+ * running them. Keyed by the SQL text, which fixes the parameter types.
+ */
+typedef struct PlanEntry
+{
+	char		sql[NAMEDATALEN];	/* hash of the text, see PlanKey */
+	SPIPlanPtr	plan;
+	char	   *text;
+} PlanEntry;
+
+static HTAB *plan_cache = NULL;
+static bool plan_reset_registered = false;
+
+/* Forgets the plans (the extension's relations changed); they are leaked. */
+static void
+ForgetPlans(void)
+{
+	plan_cache = NULL;
+}
+
 /* Runs a read-only query and returns the number of rows; errors on failure. */
 static uint64
 RunQuery(const char *sql, QueryArgs *args, long limit)
 {
 	int			ret;
+	PlanEntry  *e;
+	bool		found;
+	char		key[NAMEDATALEN];
+	uint32		h = hash_bytes((const unsigned char *) sql, strlen(sql));
 
-	ret = SPI_execute_with_args(sql, args->n, args->types, args->values, args->nulls,
-								true, limit);
+	if (!plan_reset_registered)
+	{
+		AuditOnReset(ForgetPlans);
+		plan_reset_registered = true;
+	}
+	if (plan_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(PlanEntry);
+		ctl.hcxt = CacheMemoryContext;
+		plan_cache = hash_create("auditlog search plans", 64, &ctl,
+								 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	memset(key, 0, sizeof(key));
+	snprintf(key, sizeof(key), "%08x:%zu:%.40s", h, strlen(sql), sql + Min(strlen(sql), 60));
+	e = (PlanEntry *) hash_search(plan_cache, key, HASH_ENTER, &found);
+	if (found && strcmp(e->text, sql) != 0)
+	{
+		/* a collision of keys: run this one unprepared */
+		ret = SPI_execute_with_args(sql, args->n, args->types, args->values, args->nulls,
+									true, limit);
+	}
+	else
+	{
+		if (!found)
+		{
+			e->plan = NULL;
+			e->text = MemoryContextStrdup(CacheMemoryContext, sql);
+		}
+		if (e->plan == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare(sql, args->n, args->types);
+
+			if (plan == NULL)
+				elog(ERROR, "auditlog: could not prepare a search query: %s",
+					 SPI_result_code_string(SPI_result));
+			if (SPI_keepplan(plan) != 0)
+				elog(ERROR, "auditlog: could not keep a search plan");
+			e->plan = plan;
+		}
+		ret = SPI_execute_plan(e->plan, args->values, args->nulls, true, limit);
+	}
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "auditlog: search query failed: %s", SPI_result_code_string(ret));
 	return SPI_processed;
