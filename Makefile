@@ -19,6 +19,11 @@ HEADERS =
 REGRESS = outcome log_event search display register trigger
 REGRESS_OPTS = --load-extension=auditlog
 
+# isolation tests (pg_isolation_regress, run by installcheck after REGRESS):
+# specs in specs/, expected outputs in expected/, results in output_iso/.
+ISOLATION = summary_late_commit
+ISOLATION_OPTS = --load-extension=auditlog
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -7,6 +7,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
@@ -113,6 +114,8 @@ AuditSummarize(int64 max_events, bool quiet)
 	 * transactions count too).
 	 */
 	oldest = U64FromFullTransactionId(ReadNextFullTransactionId());
+	/* the activity list is otherwise taken once per transaction, and kept */
+	pgstat_clear_snapshot();
 	if (SPI_execute("SELECT a.backend_xid FROM pg_catalog.pg_stat_get_activity(NULL) a"
 					" WHERE a.datid OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
 					" WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
@@ -134,6 +137,7 @@ AuditSummarize(int64 max_events, bool quiet)
 	if (pending_upto > upto)
 	{
 		int64		target = pending_upto;
+		int64		added;
 		Oid			types[2] = {INT8OID, INT8OID};
 		Datum		values[2];
 
@@ -149,8 +153,8 @@ AuditSummarize(int64 max_events, bool quiet)
 								  " e.outcome, pg_catalog.count(*) AS n"
 								  " FROM auditlog.event_store e"
 								  " WHERE e.id OPERATOR(pg_catalog.>) $1 AND e.id OPERATOR(pg_catalog.<=) $2"
-								  " GROUP BY 1, 2, 3, 4, 5, 6)"
-								  " INSERT INTO auditlog.event_counts AS c"
+								  " GROUP BY 1, 2, 3, 4, 5, 6),"
+								  " ins AS (INSERT INTO auditlog.event_counts AS c"
 								  " (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n)"
 								  " SELECT g.grain,"
 								  " CASE g.grain WHEN 'd' THEN a.day WHEN 'a' THEN '-infinity'"
@@ -161,14 +165,17 @@ AuditSummarize(int64 max_events, bool quiet)
 								  " FROM agg a CROSS JOIN (VALUES ('d'::\"char\"), ('m'), ('M'), ('a'), ('A')) AS g(grain)"
 								  " GROUP BY 1, 2, 3, 4, 5, 6, 7"
 								  " ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
-								  " DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n",
-								  2, types, values, NULL, false, 0) != SPI_OK_INSERT)
+								  " DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n"
+								  " RETURNING 1)"
+								  " SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 FROM agg a",
+								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "auditlog: could not update the event counts");
+		added = GetInt8(1);
 		values[0] = Int64GetDatum(target);
 		if (SPI_execute_with_args("UPDATE auditlog.summary_state SET summarized_upto = $1",
 								  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "auditlog: could not move the summary watermark");
-		done = target - upto;
+		done = added;
 		upto = target;
 	}
 

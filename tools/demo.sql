@@ -6,6 +6,9 @@ DROP EXTENSION IF EXISTS auditlog CASCADE;
 DROP TABLE IF EXISTS connection;
 CREATE EXTENSION auditlog;
 
+-- What the setup statements return is not the point of the demo.
+\o /dev/null
+
 -- The application's table of OAuth connections, registered once.
 CREATE TABLE connection (
     id uuid PRIMARY KEY,
@@ -46,6 +49,7 @@ SELECT auditlog.set_actor('John Doe', 'u-1');
 UPDATE connection SET name = 'Sales CRM (EU)';
 COMMIT;
 
+\o
 \echo
 \echo 'Settings > Audit Log'
 \echo

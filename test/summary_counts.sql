@@ -1,0 +1,339 @@
+-- test/summary_counts.sql — search() and event_count() stay exact with the
+-- summaries (auditlog.event_counts) in play: before any summarize(), with
+-- part of the events summarized, with all of them, with events added after
+-- (logged now, and imported into months already summarized), and with
+-- events of rolled-back transactions and savepoints; every filter set of
+-- test/search_data/events.sql and more date ranges (whole months, ranges
+-- across months, single days, open ends, actor + range, all time) in UTC,
+-- Europe/Paris (DST days), Asia/Kolkata (half-hour offset) and
+-- America/New_York, against plain SQL over auditlog.events; and the
+-- summaries themselves equal the counts recomputed from the events.
+--
+-- Why this test does not run in one transaction, like the others: the
+-- watermark only passes an event id once no transaction that was running
+-- when the horizon was recorded is still running, and the test's own
+-- transaction would always be one of them, so inside one transaction the
+-- summaries could never cover the test's events and nothing would be
+-- tested. Events cannot be deleted either (append-only), so committing
+-- them into the suite's shared database would change what the other tests
+-- see. So this test makes a database of its own, named after the one it is
+-- given (<db>_summary), connects to it (\c), loads the shared data there in
+-- a committed transaction, runs every statement in autocommit (pgTAP keeps
+-- its state in session temp tables, which survive commits), calls
+-- summarize() in separate transactions through a procedure that COMMITs
+-- between calls, and at the end connects back and drops that database.
+-- It needs the right to create databases (the suite runs as superuser).
+
+SET client_min_messages = warning;
+SELECT current_database() AS summary_home, current_database() || '_summary' AS summary_db \gset
+DROP DATABASE IF EXISTS :"summary_db" WITH (FORCE);
+CREATE DATABASE :"summary_db";
+\c :summary_db
+SET client_min_messages = warning;
+CREATE EXTENSION pgtap;
+CREATE EXTENSION auditlog;
+
+-- the shared events, filter sets and reference queries, committed
+BEGIN;
+\ir search_data/events.sql
+COMMIT;
+
+-- More date ranges, and filters aimed at the events added further down.
+INSERT INTO search_combos VALUES
+    (101, NULL, NULL, NULL, '2025-07-01', '2025-07-31', NULL, NULL, NULL),     -- whole months
+    (102, NULL, NULL, NULL, '2025-03-01', '2025-03-31', NULL, NULL, NULL),
+    (103, NULL, NULL, NULL, '2025-03-15', '2025-05-10', NULL, NULL, NULL),     -- across months
+    (104, NULL, NULL, NULL, '2025-10-20', '2025-11-05', NULL, NULL, NULL),
+    (105, NULL, NULL, NULL, '2025-01-01', '2025-12-31', NULL, NULL, NULL),     -- the year
+    (106, NULL, NULL, NULL, '2025-06-15', '2025-06-15', NULL, NULL, NULL),     -- single days
+    (107, NULL, NULL, NULL, '2025-01-01', '2025-01-01', NULL, NULL, NULL),
+    (108, NULL, NULL, NULL, '2025-12-31', '2025-12-31', NULL, NULL, NULL),
+    (109, NULL, NULL, NULL, '2025-04-30', '2025-05-01', NULL, NULL, NULL),
+    (110, NULL, NULL, NULL, '2025-03-31', NULL, NULL, NULL, NULL),             -- open ends
+    (111, NULL, NULL, NULL, NULL, '2025-10-26', NULL, NULL, NULL),
+    (112, 'system', NULL, NULL, '2025-04-01', '2025-04-30', NULL, NULL, NULL), -- actor + range
+    (113, 'John Doe', NULL, NULL, '2025-03-15', '2025-05-10', NULL, NULL, NULL),
+    (114, 'élodie durand', NULL, NULL, '2025-03-30', '2025-03-30', NULL, NULL, NULL),
+    (115, 'bob', NULL, NULL, '2025-06-01', NULL, NULL, NULL, NULL),
+    (116, 'Jane Roe', NULL, NULL, NULL, '2025-02-15', NULL, NULL, NULL),
+    (117, 'system', 'credential.*', NULL, NULL, NULL, NULL, NULL, NULL),       -- all time
+    (118, NULL, 'report.*', NULL, '-infinity', 'infinity', 'failure', NULL, NULL),
+    (119, NULL, NULL, 'connection', '2025-02-10', '2025-08-20', NULL, NULL, 'org-2'),
+    (120, NULL, NULL, 'credential', '2025-03-01', '2025-03-31', NULL, 'credential-5', NULL),
+    (121, NULL, NULL, NULL, current_date - 400, current_date + 1, NULL, NULL, NULL),
+    (122, NULL, NULL, NULL, '2024-01-01', '2024-11-30', NULL, NULL, NULL),
+    (123, 'Late Importer', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (124, 'Late Importer', NULL, NULL, '2025-03-01', '2025-03-31', NULL, NULL, NULL),
+    (125, 'Late Logger', NULL, NULL, current_date - 1, current_date + 1, NULL, NULL, NULL),
+    (126, NULL, 'credential.token_refresh', NULL, '2025-03-30', '2025-03-30', 'failure', NULL, NULL),
+    (127, NULL, NULL, NULL, '2025-09-01', '2025-09-30', NULL, NULL, 'org-1'),
+    (128, 'Rolled Back', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (129, NULL, 'rollback.*', NULL, NULL, NULL, NULL, NULL, NULL),
+    (130, 'Rolled Back', NULL, NULL, '2025-03-01', '2025-03-31', NULL, NULL, NULL);
+
+-- Calls summarize(chunk) in a transaction of its own each time, until it
+-- has returned 0 twice in a row with the watermark at the sequence's last
+-- value (or, given 'upto', until the watermark reaches it). A call that
+-- finds a transaction of this database in the way returns 0 and changes
+-- nothing: the next one is made a moment later.
+CREATE PROCEDURE pg_temp.summarize_all(chunk bigint DEFAULT 1000000, upto bigint DEFAULT NULL)
+    LANGUAGE plpgsql AS
+$$
+DECLARE
+    n bigint;
+    zeros int := 0;
+    calls int := 0;
+    mark bigint;
+    last bigint;
+BEGIN
+    LOOP
+        n := auditlog.summarize(chunk);
+        COMMIT;
+        calls := calls + 1;
+        SELECT s.summarized_upto INTO mark FROM auditlog.summary_state s;
+        SELECT CASE WHEN q.is_called THEN q.last_value ELSE 0 END INTO last
+          FROM auditlog.event_store_id_seq q;
+        EXIT WHEN upto IS NOT NULL AND mark >= upto;
+        zeros := CASE WHEN n = 0 THEN zeros + 1 ELSE 0 END;
+        EXIT WHEN upto IS NULL AND zeros >= 2 AND mark = last;
+        IF n = 0 THEN
+            PERFORM pg_sleep(0.05);
+        END IF;
+        IF calls > 600 THEN
+            RAISE EXCEPTION 'summarize() does not catch up: watermark %, last event id %', mark, last;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- The summaries, grain by grain, are the counts of the events up to the
+-- watermark, recomputed from auditlog.event_store.
+CREATE FUNCTION pg_temp.summaries_exact(stage text) RETURNS SETOF text LANGUAGE plpgsql AS
+$$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT * FROM (VALUES
+            ('d', '0', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per UTC day'),
+            ('m', '0', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per UTC month'),
+            ('M', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor and UTC month'),
+            ('a', '0', $q$'-infinity'::timestamptz$q$, 'of all time'),
+            ('A', 'e.actor_ref', $q$'-infinity'::timestamptz$q$, 'per actor, of all time'))
+            AS v(grain, actor, bucket, label)
+    LOOP
+        RETURN NEXT set_eq(
+            format($q$SELECT c.actor_ref, c.bucket, c.action_ref, c.resource_type_ref, c.org_ref,
+                             c.outcome::text, c.n
+                        FROM auditlog.event_counts c WHERE c.grain = %L$q$, g.grain),
+            format($q$SELECT %s AS actor_ref, %s AS bucket, e.action_ref,
+                             coalesce(e.resource_type_ref, 0) AS resource_type_ref,
+                             coalesce(e.org_ref, 0) AS org_ref, e.outcome::text, count(*) AS n
+                        FROM auditlog.event_store e
+                       WHERE e.id <= (SELECT summarized_upto FROM auditlog.summary_state)
+                       GROUP BY 1, 2, 3, 4, 5, 6$q$, g.actor, g.bucket),
+            format('%s: the counts %s are those of the events up to the watermark', stage, g.label));
+    END LOOP;
+END
+$$;
+
+-- Every filter set in one time zone: the first page of 50 (every column;
+-- when 'full'), total_count and event_count(), against the reference.
+CREATE FUNCTION pg_temp.check_zone(stage text, zone text, full_check boolean) RETURNS SETOF text
+    LANGUAGE plpgsql AS
+$$
+DECLARE
+    c search_combos;
+BEGIN
+    PERFORM set_config('TimeZone', zone, true);
+    FOR c IN SELECT * FROM search_combos ORDER BY n LOOP
+        IF full_check THEN
+            RETURN NEXT results_eq(pg_temp.search_sql(c, 50), pg_temp.ref_sql(c, 50),
+                                   format('%s, %s, filter set %s: the first page holds the newest 50 matching events',
+                                          stage, zone, c.n));
+        END IF;
+        RETURN NEXT is((SELECT array_agg(DISTINCT s.total_count)
+                          FROM auditlog.search(c.actor, c.action, c.resource_type, c.from_date, c.to_date,
+                                               c.outcome, c.resource_id, c.org_id, 50) s),
+                       nullif(ARRAY[pg_temp.ref_count(c)], '{0}'),
+                       format('%s, %s, filter set %s: every row carries the number of matching events',
+                              stage, zone, c.n));
+        RETURN NEXT is(pg_temp.event_count(c), pg_temp.ref_count(c),
+                       format('%s, %s, filter set %s: event_count() is that number', stage, zone, c.n));
+    END LOOP;
+END
+$$;
+
+-- The watermark is at the last event id given out: every event is summarized.
+CREATE FUNCTION pg_temp.caught_up(stage text) RETURNS text LANGUAGE sql AS
+$$
+    SELECT is((SELECT summarized_upto FROM auditlog.summary_state),
+              (SELECT last_value FROM auditlog.event_store_id_seq),
+              stage || ': the watermark is at the last event id')
+$$;
+
+SELECT count(*) AS n_combos FROM search_combos \gset
+
+SELECT plan(
+      1                         -- the data
+    + 2 + 5 + 2 * :n_combos * 2 -- part of the events summarized
+    + 1 + 5 + 4 * :n_combos * 3 -- all of them
+    + 2 * :n_combos             -- paging through
+    + 2 + :n_combos * 3         -- late events, before summarize()
+    + 1 + 5 + :n_combos * 3 + :n_combos * 2  -- and after
+    + 8 + 5 + 1 + 2 * :n_combos * 2 -- rolled back
+    + 9                         -- summarize() refusing
+);
+
+SELECT is((SELECT count(*) FROM auditlog.events WHERE details ? 'n'), 4000::bigint,
+          'the 4000 generated events are there, committed');
+
+---------------------------------------------------------------------------
+-- Part of the events summarized: the summaries and the events above the
+-- watermark add up.
+---------------------------------------------------------------------------
+SELECT is((SELECT summarized_upto FROM auditlog.summary_state), 0::bigint,
+          'nothing is summarized yet');
+CALL pg_temp.summarize_all(1500, 1500);
+SELECT is((SELECT summarized_upto FROM auditlog.summary_state), 1500::bigint,
+          'summarize(1500) summarizes 1500 events at a time: the watermark is at 1500');
+SELECT pg_temp.summaries_exact('watermark at 1500');
+SELECT pg_temp.check_zone('watermark at 1500', 'Europe/Paris', false);
+SELECT pg_temp.check_zone('watermark at 1500', 'Asia/Kolkata', false);
+
+---------------------------------------------------------------------------
+-- Everything summarized.
+---------------------------------------------------------------------------
+CALL pg_temp.summarize_all();
+SELECT pg_temp.caught_up('all summarized');
+SELECT pg_temp.summaries_exact('all summarized');
+SELECT pg_temp.check_zone('all summarized', 'UTC', true);
+SELECT pg_temp.check_zone('all summarized', 'Europe/Paris', true);
+SELECT pg_temp.check_zone('all summarized', 'Asia/Kolkata', true);
+SELECT pg_temp.check_zone('all summarized', 'America/New_York', true);
+
+-- Keyset paging uses the count to know when to stop: every filter set,
+-- pages of 97, through to the end.
+SET TimeZone = 'Asia/Kolkata';
+CREATE TEMP TABLE paged AS
+SELECT c.n, p.*, array(SELECT r.id FROM pg_temp.ref_events(c) r ORDER BY r.occurred_at DESC, r.id DESC) AS want
+  FROM search_combos c, pg_temp.page_through(c, 97) p;
+SELECT is(p.ids, p.want, format('all summarized, Asia/Kolkata, filter set %s: the pages of 97 are every matching event, in order', p.n))
+  FROM paged p ORDER BY p.n;
+SELECT ok(p.same_total AND p.full_pages AND p.total IS NOT DISTINCT FROM nullif(cardinality(p.want), 0)::bigint,
+          format('all summarized, Asia/Kolkata, filter set %s: full pages, each row with the number of matching events', p.n))
+  FROM paged p ORDER BY p.n;
+RESET TimeZone;
+
+---------------------------------------------------------------------------
+-- Events added after: logged now, and imported into months, days and a
+-- DST edge that are already summarized, and into a month before them all.
+---------------------------------------------------------------------------
+SELECT max(id) AS before_late FROM auditlog.events \gset
+SELECT auditlog.log_event('auth.login', actor => 'Late Logger', org_id => 'org-1') AS late_1,
+       auditlog.log_event('credential.token_refresh', 'credential', 'credential-5', 'failure',
+                          actor => 'John Doe') AS late_2,
+       auditlog.log_event('report.print', 'report', 'report-7', actor => 'Late Logger') AS late_3 \gset
+SELECT auditlog.import_event('2025-03-30 01:59:59+01', 'credential.token_refresh', 'credential',
+                             'credential-5', 'failure', actor => 'Late Importer') AS imp_1,
+       auditlog.import_event('2025-03-01 00:00:00+00', 'auth.login', actor => 'Late Importer',
+                             org_id => 'org-2') AS imp_2,
+       auditlog.import_event('2025-03-31 23:59:59.999999+00', 'connection.update', 'connection',
+                             'connection-5', 'denied', actor => 'Late Importer') AS imp_3,
+       auditlog.import_event('2025-06-15 12:00+00', 'report.export.pdf', 'report', 'report-3',
+                             'denied', actor => 'system', org_id => 'org-0') AS imp_4,
+       auditlog.import_event('2025-09-10 08:00+00', 'connection.create', 'connection', 'connection-1',
+                             actor => 'bob', org_id => 'org-1') AS imp_5,
+       auditlog.import_event('2024-06-15 12:00+00', 'auth.logout', actor => 'Jane Roe') AS imp_6 \gset
+
+SELECT is((SELECT count(*) FROM auditlog.events WHERE id > :before_late), 9::bigint,
+          'nine events were added after everything was summarized');
+SELECT cmp_ok((SELECT summarized_upto FROM auditlog.summary_state), '<', :imp_1::bigint,
+              'they are above the watermark');
+SELECT pg_temp.check_zone('late events, not summarized', 'America/New_York', true);
+
+CALL pg_temp.summarize_all();
+SELECT pg_temp.caught_up('late events summarized');
+SELECT pg_temp.summaries_exact('late events summarized');
+SELECT pg_temp.check_zone('late events summarized', 'Europe/Paris', true);
+SELECT pg_temp.check_zone('late events summarized', 'Asia/Kolkata', false);
+
+---------------------------------------------------------------------------
+-- Rolled back: a whole transaction, and a savepoint. Their ids are taken
+-- and lost; their events never count, summarized or not.
+---------------------------------------------------------------------------
+BEGIN;
+SELECT auditlog.log_event('rollback.whole', actor => 'Rolled Back') AS rb_1,
+       auditlog.import_event('2025-03-15 12:00+00', 'rollback.whole', actor => 'Rolled Back') AS rb_2 \gset
+ROLLBACK;
+BEGIN;
+SELECT auditlog.log_event('rollback.kept', actor => 'Rolled Back') AS kept \gset
+SAVEPOINT s;
+SELECT auditlog.log_event('rollback.savepoint', actor => 'Rolled Back') AS sp_1,
+       auditlog.import_event('2025-03-20 12:00+00', 'auth.login', actor => 'Rolled Back') AS sp_2 \gset
+ROLLBACK TO SAVEPOINT s;
+SELECT auditlog.import_event('2025-03-21 12:00+00', 'auth.login', actor => 'Rolled Back') AS kept_2 \gset
+COMMIT;
+
+SELECT is((SELECT count(*) FROM auditlog.events WHERE id IN (:rb_1, :rb_2, :sp_1, :sp_2)), 0::bigint,
+          'the events rolled back are not in the log');
+SELECT is(array(SELECT id FROM auditlog.events WHERE actor = 'Rolled Back' ORDER BY id),
+          ARRAY[:kept, :kept_2]::bigint[], 'the two kept are');
+SELECT is(auditlog.event_count(actor => 'Rolled Back'), 2::bigint,
+          'not summarized yet: event_count() counts only the kept events');
+SELECT is(auditlog.event_count(actor => 'Rolled Back', from_date => '2025-03-01', to_date => '2025-03-31'), 1::bigint,
+          'not summarized yet: in March 2025, only the kept import');
+SELECT pg_temp.check_zone('rolled back, not summarized', 'UTC', false);
+
+CALL pg_temp.summarize_all();
+SELECT cmp_ok((SELECT summarized_upto FROM auditlog.summary_state), '>=', :kept_2::bigint,
+              'the watermark has passed the ids rolled back');
+SELECT is(auditlog.event_count(actor => 'Rolled Back'), 2::bigint,
+          'summarized: event_count() counts only the kept events');
+SELECT is(auditlog.event_count(actor => 'Rolled Back', from_date => '2025-03-01', to_date => '2025-03-31'), 1::bigint,
+          'summarized: in March 2025, only the kept import');
+SELECT is(auditlog.event_count(), (SELECT count(*) FROM auditlog.events),
+          'summarized: all time, every event once');
+SELECT pg_temp.summaries_exact('rolled back, summarized');
+SELECT pg_temp.caught_up('rolled back, summarized');
+SELECT pg_temp.check_zone('rolled back, summarized', 'America/New_York', false);
+
+---------------------------------------------------------------------------
+-- summarize() refuses what it cannot do, and changes nothing then.
+---------------------------------------------------------------------------
+CREATE TEMP TABLE state_before AS SELECT * FROM auditlog.summary_state;
+SELECT auditlog.log_event('auth.login', actor => 'After Errors') AS after_errors \gset
+
+BEGIN READ ONLY;
+SELECT throws_ok('SELECT auditlog.summarize()', '25006',
+                 'cannot execute auditlog.summarize() in a read-only transaction',
+                 'summarize() in a read-only transaction is an error');
+COMMIT;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT throws_ok('SELECT auditlog.summarize()', '25001',
+                 'auditlog.summarize() must run in a READ COMMITTED transaction',
+                 'summarize() in a REPEATABLE READ transaction is an error');
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT throws_ok('SELECT auditlog.summarize(10)', '25001',
+                 'auditlog.summarize() must run in a READ COMMITTED transaction',
+                 'so is summarize() in a SERIALIZABLE transaction');
+COMMIT;
+SELECT throws_ok('SELECT auditlog.summarize(0)', '22023', 'max_events must be a positive number',
+                 'summarize(0) is an error');
+SELECT throws_ok('SELECT auditlog.summarize(NULL)', '22023', 'max_events must be a positive number',
+                 'summarize(NULL) is an error');
+SELECT throws_ok('SELECT auditlog.summarize(-1)', '22023', 'max_events must be a positive number',
+                 'summarize(-1) is an error');
+SELECT results_eq('TABLE auditlog.summary_state', 'TABLE state_before',
+                  'none of them moved the watermark or recorded a horizon');
+SELECT is(auditlog.event_count(actor => 'After Errors'), 1::bigint,
+          'the event logged meanwhile counts, from the events');
+CALL pg_temp.summarize_all();
+SELECT is(auditlog.event_count(), (SELECT count(*) FROM auditlog.events),
+          'and once summarized, all time still counts every event once');
+
+SELECT * FROM finish();
+
+\c :summary_home
+SET client_min_messages = warning;
+DROP DATABASE :"summary_db" WITH (FORCE);
