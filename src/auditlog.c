@@ -219,6 +219,29 @@ _PG_init(void)
 	ProcessUtility_hook = AuditProcessUtility;
 }
 
+/*
+ * Runs what follows as the extension's owner, with search_path pinned to
+ * pg_catalog (and pg_temp last), so that nothing the caller defined can be
+ * picked up by the SQL we run with those rights. AuditResumeCaller undoes
+ * it; an error undoes it too, with the (sub)transaction.
+ */
+void
+AuditBecomeOwner(Oid owner, AuditOwnerState *st)
+{
+	GetUserIdAndSecContext(&st->save_userid, &st->save_sec);
+	SetUserIdAndSecContext(owner, st->save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	st->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+void
+AuditResumeCaller(AuditOwnerState *st)
+{
+	AtEOXact_GUC(true, st->guc_level);
+	SetUserIdAndSecContext(st->save_userid, st->save_sec);
+}
+
 /* Sets one of our settings for the rest of the transaction. */
 static void
 SetLocal(const char *name, const char *value)

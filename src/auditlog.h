@@ -64,6 +64,14 @@ extern char *auditlog_org_id;
 extern Oid	AuditSchemaOid(void);
 extern Oid	AuditRelid(const char *relname);
 typedef void (*AuditResetCallback) (void);
+typedef struct AuditOwnerState
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			guc_level;
+} AuditOwnerState;
+extern void AuditBecomeOwner(Oid owner, AuditOwnerState *st);
+extern void AuditResumeCaller(AuditOwnerState *st);
 extern void AuditOnReset(AuditResetCallback cb);
 
 /* labels.c: dictionary of labels and actions, with a backend-local cache */

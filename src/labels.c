@@ -269,8 +269,7 @@ InsertRow(char kind, const char *str, const char *description)
 	bool		is_action = (kind == KIND_ACTION);
 	Oid			relid = AuditRelid(is_action ? "action_types" : "labels");
 	Oid			owner;
-	Oid			save_userid;
-	int			save_sec;
+	AuditOwnerState st;
 	Oid			argtypes[2];
 	Datum		args[2];
 	char		argnulls[2] = {' ', ' '};
@@ -308,9 +307,7 @@ InsertRow(char kind, const char *str, const char *description)
 		args[1] = CStringGetTextDatum(str);
 	}
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	AuditBecomeOwner(owner, &st);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "auditlog: SPI_connect failed");
 	ret = SPI_execute_with_args(sql, 2, argtypes, args, argnulls, false, 1);
@@ -326,7 +323,7 @@ InsertRow(char kind, const char *str, const char *description)
 			id = DatumGetInt32(d);
 	}
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec);
+	AuditResumeCaller(&st);
 	return id;
 }
 

@@ -34,11 +34,7 @@
  */
 
 /* Runs the registry's SQL as the extension's owner: callers have no privilege on it. */
-typedef struct OwnerContext
-{
-	Oid			save_userid;
-	int			save_sec;
-} OwnerContext;
+typedef AuditOwnerState OwnerContext;
 
 static void
 BecomeOwner(OwnerContext *ctx)
@@ -47,8 +43,7 @@ BecomeOwner(OwnerContext *ctx)
 	Oid			owner = rel->rd_rel->relowner;
 
 	table_close(rel, AccessShareLock);
-	GetUserIdAndSecContext(&ctx->save_userid, &ctx->save_sec);
-	SetUserIdAndSecContext(owner, ctx->save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	AuditBecomeOwner(owner, ctx);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "auditlog: SPI_connect failed");
 }
@@ -57,7 +52,7 @@ static void
 ResumeCaller(OwnerContext *ctx)
 {
 	SPI_finish();
-	SetUserIdAndSecContext(ctx->save_userid, ctx->save_sec);
+	AuditResumeCaller(ctx);
 }
 
 /* Runs one statement, erroring with its text when it fails. */
@@ -627,6 +622,8 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
 	OwnerContext owner;
+	Oid			relid = InvalidOid;
+	List	   *parts = NIL;	/* per ALTER TABLE subcommand: the partition, or Invalid */
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -639,6 +636,32 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 		!OidIsValid(get_relname_relid("registry", get_namespace_oid("auditlog", true))))
 		PG_RETURN_VOID();
 
+	/*
+	 * Names in the command are resolved now, with the caller's search_path;
+	 * what follows runs as the owner with a pinned one.
+	 */
+	if (IsA(trigdata->parsetree, AlterTableStmt))
+	{
+		AlterTableStmt *stmt = (AlterTableStmt *) trigdata->parsetree;
+		ListCell   *lc;
+
+		if (stmt->relation)
+			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+		foreach(lc, stmt->cmds)
+		{
+			AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+			Oid			part = InvalidOid;
+
+			if (cmd->subtype == AT_AttachPartition || cmd->subtype == AT_DetachPartition)
+				part = RangeVarGetRelid(((PartitionCmd *) cmd->def)->name, NoLock, true);
+			parts = lappend_oid(parts, part);
+		}
+	}
+	else if (IsA(trigdata->parsetree, RenameStmt) &&
+			 ((RenameStmt *) trigdata->parsetree)->renameType == OBJECT_COLUMN &&
+			 ((RenameStmt *) trigdata->parsetree)->relation)
+		relid = RangeVarGetRelid(((RenameStmt *) trigdata->parsetree)->relation, NoLock, true);
+
 	BecomeOwner(&owner);
 	if (strcmp(trigdata->event, "sql_drop") == 0)
 		ReconcileDropped();
@@ -648,17 +671,16 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 		if (IsA(trigdata->parsetree, AlterTableStmt))
 		{
 			AlterTableStmt *stmt = (AlterTableStmt *) trigdata->parsetree;
-			Oid			relid = stmt->relation ? RangeVarGetRelid(stmt->relation, NoLock, true) : InvalidOid;
-			ListCell   *lc;
+			ListCell   *lc,
+					   *lp;
 
-			foreach(lc, stmt->cmds)
+			forboth(lc, stmt->cmds, lp, parts)
 			{
 				AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
 
 				if (cmd->subtype == AT_AttachPartition && IsAudited(relid))
 				{
-					PartitionCmd *pc = (PartitionCmd *) cmd->def;
-					Oid			part = RangeVarGetRelid(pc->name, NoLock, true);
+					Oid			part = lfirst_oid(lp);
 
 					if (OidIsValid(part) && IsRegistered(part))
 						ereport(ERROR,
@@ -678,8 +700,6 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 
 		if (stmt->renameType == OBJECT_COLUMN && stmt->relation)
 		{
-			Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-
 			if (IsRegistered(relid))
 			{
 				RenameColumn(relid, stmt->subname, stmt->newname);
@@ -703,27 +723,22 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 	else if (IsA(trigdata->parsetree, AlterTableStmt))
 	{
 		AlterTableStmt *stmt = (AlterTableStmt *) trigdata->parsetree;
-		Oid			relid = stmt->relation ? RangeVarGetRelid(stmt->relation, NoLock, true) : InvalidOid;
 		bool		registered = IsRegistered(relid);
-		ListCell   *lc;
+		ListCell   *lc,
+				   *lp;
 
-		foreach(lc, stmt->cmds)
+		forboth(lc, stmt->cmds, lp, parts)
 		{
 			AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+			Oid			part = lfirst_oid(lp);
 
 			if (cmd->subtype == AT_AttachPartition && IsAudited(relid))
 			{
-				PartitionCmd *pc = (PartitionCmd *) cmd->def;
-				Oid			part = RangeVarGetRelid(pc->name, NoLock, true);
-
 				if (OidIsValid(part))
 					AddStatementTriggers(part);
 			}
 			else if (cmd->subtype == AT_DetachPartition)
 			{
-				PartitionCmd *pc = (PartitionCmd *) cmd->def;
-				Oid			part = RangeVarGetRelid(pc->name, NoLock, true);
-
 				/* a table registered on its own keeps its trigger */
 				if (OidIsValid(part) && !get_rel_relispartition(part) && !IsRegistered(part))
 					DropStatementTriggers(part);

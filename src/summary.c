@@ -64,8 +64,7 @@ AuditSummarize(int64 max_events, bool quiet)
 {
 	Relation	rel;
 	Oid			owner;
-	Oid			save_userid;
-	int			save_sec;
+	AuditOwnerState st;
 	int64		done = 0;
 	bool		isnull;
 	int64		upto,
@@ -87,9 +86,7 @@ AuditSummarize(int64 max_events, bool quiet)
 	rel = table_open(AuditRelid("summary_state"), AccessShareLock);
 	owner = rel->rd_rel->relowner;
 	table_close(rel, AccessShareLock);
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	AuditBecomeOwner(owner, &st);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "auditlog: SPI_connect failed");
 
@@ -201,7 +198,7 @@ AuditSummarize(int64 max_events, bool quiet)
 
 out:
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec);
+	AuditResumeCaller(&st);
 	return done;
 }
 
