@@ -609,7 +609,7 @@ SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
 /*
  * count(*) of the events matching the filters (time bounds aside) with
  * occurred_at in [a, b) or [c, d), and with an id at most 'upto' (or above
- * it, when 'above').
+ * it, when 'above'); a negative 'upto' puts no condition on the id.
  */
 static int64
 RawCount(const SearchFilters *f, TimestampTz a, TimestampTz b, TimestampTz c, TimestampTz d,
@@ -625,9 +625,12 @@ RawCount(const SearchFilters *f, TimestampTz a, TimestampTz b, TimestampTz c, Ti
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT pg_catalog.count(*) FROM auditlog.event_store e");
 	first = AppendFiltersExt(&sql, &args, f, false);
-	appendStringInfo(&sql, "%s e.id OPERATOR(pg_catalog.%s) $%d AND (true",
-					 first ? " WHERE" : " AND", above ? ">" : "<=",
-					 AddArg(&args, INT8OID, Int64GetDatum(upto)));
+	if (upto >= 0)
+		appendStringInfo(&sql, "%s e.id OPERATOR(pg_catalog.%s) $%d AND (true",
+						 first ? " WHERE" : " AND", above ? ">" : "<=",
+						 AddArg(&args, INT8OID, Int64GetDatum(upto)));
+	else
+		appendStringInfo(&sql, "%s (true", first ? " WHERE" : " AND");
 	AppendTimeRange(&sql, &args, a, b);
 	appendStringInfoString(&sql, " OR true");
 	if (c < d)
@@ -690,7 +693,10 @@ CountEvents(const SearchFilters *f)
 	if (lo >= hi)
 		return 0;
 	if (f->resource_id)
-		return RawCount(f, lo, hi, hi, hi, 0, true);
+	{
+		/* no condition on the id, so that a resource alone is an index-only count */
+		return RawCount(f, lo, hi, hi, hi, -1, false);
+	}
 
 	upto = AuditSummarizedUpto();
 
@@ -749,11 +755,7 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 	int64		step = USECS_PER_HOUR;
 	int64		found = 0;
 	int64		want = limit;
-	Datum	   *ids = palloc(sizeof(Datum) * limit);
-	TimestampTz oldest_found = DT_NOEND;
-	TimestampTz newest_found = DT_NOBEGIN;
-	int64		min_id = PG_INT64_MAX;
-	int64		max_id = PG_INT64_MIN;
+	Datum	   *ids = palloc(sizeof(Datum) * limit);	/* ctids of the page's rows */
 	StringInfoData sql;
 	QueryArgs	args = {0};
 
@@ -797,7 +799,7 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 
 		args.n = 0;
 		initStringInfo(&sql);
-		appendStringInfoString(&sql, "SELECT e.id, e.occurred_at FROM auditlog.event_store e");
+		appendStringInfoString(&sql, "SELECT e.ctid FROM auditlog.event_store e");
 		if (AppendFiltersExt(&sql, &args, f, false))
 			appendStringInfoString(&sql, " WHERE true");
 		/* the first window reaches up to the range's end, open or not */
@@ -812,15 +814,12 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 		for (uint64 i = 0; i < n; i++)
 		{
 			bool		isnull;
-			TimestampTz t;
+			ItemPointer tid = (ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i],
+																		 SPI_tuptable->tupdesc, 1, &isnull));
+			ItemPointer copy = palloc(sizeof(ItemPointerData));
 
-			ids[found] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-			min_id = Min(min_id, DatumGetInt64(ids[found]));
-			max_id = Max(max_id, DatumGetInt64(ids[found]));
-			found++;
-			t = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-			oldest_found = Min(oldest_found, t);
-			newest_found = Max(newest_found, t);
+			ItemPointerCopy(tid, copy);
+			ids[found++] = PointerGetDatum(copy);
 		}
 		SPI_freetuptable(SPI_tuptable);
 		if (w_lo <= lo)
@@ -846,18 +845,13 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 					 " LEFT JOIN auditlog.labels og ON og.id OPERATOR(pg_catalog.=) e.org_ref"
 					 " LEFT JOIN auditlog.labels du ON du.id OPERATOR(pg_catalog.=) e.db_user_ref"
 					 " LEFT JOIN auditlog.labels an ON an.id OPERATOR(pg_catalog.=) e.application_ref"
-					 /* ranges for the block-range indexes; the list itself only filters */
-					 " WHERE (e.id OPERATOR(pg_catalog.+) 0::pg_catalog.int8) OPERATOR(pg_catalog.=) ANY ($%d)"
-					 " AND e.occurred_at OPERATOR(pg_catalog.>=) $%d AND e.occurred_at OPERATOR(pg_catalog.<=) $%d"
-					 " AND e.id OPERATOR(pg_catalog.>=) $%d AND e.id OPERATOR(pg_catalog.<=) $%d"
+					 /* the rows themselves, by their addresses: a page read each */
+					 " WHERE e.ctid OPERATOR(pg_catalog.=) ANY ($%d)"
 					 " ORDER BY e.occurred_at DESC, e.id DESC",
-					 AddArg(&args, INT8ARRAYOID,
-							PointerGetDatum(construct_array(ids, (int) found, INT8OID, sizeof(int64),
-															FLOAT8PASSBYVAL, TYPALIGN_DOUBLE))),
-					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(oldest_found)),
-					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(newest_found)),
-					 AddArg(&args, INT8OID, Int64GetDatum(min_id)),
-					 AddArg(&args, INT8OID, Int64GetDatum(max_id)));
+					 AddArg(&args, TIDARRAYOID,
+							PointerGetDatum(construct_array(ids, (int) found, TIDOID,
+															sizeof(ItemPointerData), false,
+															TYPALIGN_SHORT))));
 	return RunQuery(sql.data, &args, 0);
 }
 
