@@ -175,8 +175,8 @@ CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
 -- Events arrive in id and (nearly) time order, so block-range indexes find
 -- them at a tiny fraction of a btree's size and write cost. Ids are unique
 -- by construction: only the sequence makes them and no row ever changes.
-CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id) WITH (pages_per_range = 16);
-CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at) WITH (pages_per_range = 16);
+CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id);
+CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at);
 -- "What happened to this connection?": a resource's events, found and
 -- counted without reading the others. Resources repeat from event to event,
 -- so btree deduplication keeps this at a few bytes per event.
@@ -539,12 +539,13 @@ REVOKE EXECUTE ON FUNCTION auditlog.filter_options() FROM PUBLIC;
 -- How many events there are per UTC day and month, for every combination of
 -- action, resource type (0: none), organisation (0: none) and outcome; over
 -- all actors (grain 'd', 'm'; actor_ref 0) and per actor and month ('M');
--- and all-time totals (bucket -infinity), over all actors ('a') and per
--- actor ('A'). Covers
+-- per actor, day and outcome alone ('U'; action, type and org 0); and
+-- all-time totals (bucket -infinity), over all actors ('a') and per actor
+-- ('A'). Covers
 -- exactly the events with id <= summary_state.summarized_upto. Derived data:
 -- not dumped, rebuilt by auditlog.summarize() after a restore.
 CREATE TABLE auditlog.event_counts (
-    grain "char" NOT NULL CHECK (grain IN ('d', 'm', 'M', 'a', 'A')),
+    grain "char" NOT NULL CHECK (grain IN ('d', 'm', 'M', 'U', 'a', 'A')),
     actor_ref integer NOT NULL,
     bucket timestamptz NOT NULL,
     action_ref integer NOT NULL,

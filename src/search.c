@@ -665,6 +665,43 @@ LocateCursor(int64 before_id, SearchCursor *cursor)
 	cursor->id = before_id;
 }
 
+/* The last event id handed out, whether or not its transaction committed. */
+static int64
+LastEventId(void)
+{
+	QueryArgs	args = {0};
+	bool		isnull;
+	Datum		d;
+
+	RunQuery("SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END"
+			 " FROM auditlog.event_store_id_seq s", &args, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/* Start of the newest bucket of a grain with events matching the filters, before hi. */
+static TimestampTz
+NewestBucket(const SearchFilters *f, char grain, TimestampTz hi)
+{
+	StringInfoData sql;
+	QueryArgs	args = {0};
+	bool		isnull;
+	Datum		d;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT pg_catalog.max(c.bucket) FROM auditlog.event_counts c"
+					 " WHERE c.grain OPERATOR(pg_catalog.=) $%d AND c.actor_ref OPERATOR(pg_catalog.=) $%d"
+					 " AND c.bucket OPERATOR(pg_catalog.<) $%d",
+					 AddArg(&args, CHAROID, CharGetDatum(grain)),
+					 AddArg(&args, INT4OID, Int32GetDatum(f->has_actor ? f->actor_ref : 0)),
+					 AddArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(hi)));
+	AppendCountFilters(&sql, &args, f);
+	RunQuery(sql.data, &args, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
 /*
  * The number of events matching the filters, exact.
  *
@@ -675,9 +712,14 @@ LocateCursor(int64 before_id, SearchCursor *cursor)
  * months for an actor) is counted from the events. The events above the
  * watermark are counted from the events too. A resource id is not in the
  * summaries: its count always comes from the events.
+ *
+ * Also sets *newest to the start of the newest summarized day holding a
+ * match when nothing matches above the watermark (else -infinity): the page
+ * search starts there. (Per actor with other filters only months exist:
+ * too coarse a start.)
  */
 static int64
-CountEvents(const SearchFilters *f)
+CountEvents(const SearchFilters *f, TimestampTz *newest)
 {
 	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
 	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
@@ -687,7 +729,10 @@ CountEvents(const SearchFilters *f)
 				m2;
 	int64		upto;
 	int64		total;
+	int64		tail = 0;
+	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type && !f->has_org;
 
+	*newest = DT_NOBEGIN;
 	if (f->nothing)
 		return 0;
 	if (lo >= hi)
@@ -715,9 +760,15 @@ CountEvents(const SearchFilters *f)
 		/* all time: one bucket per combination */
 		total = SumCounts(f, f->has_actor ? 'A' : 'a', lo, hi, hi, hi);
 	}
+	else if (actor_only)
+	{
+		/* an actor alone (and maybe an outcome): per actor and day */
+		total = SumCounts(f, 'U', d1, d2, d2, d2);
+		total += RawCount(f, lo, d1, d2, hi, upto, false);
+	}
 	else if (f->has_actor)
 	{
-		/* per actor, months only: the rest of the range is counted by hand */
+		/* an actor with other filters: per month; the rest by hand */
 		total = SumCounts(f, 'M', m1, m2, m2, m2);
 		total += RawCount(f, lo, m1, m2, hi, upto, false);
 	}
@@ -727,7 +778,17 @@ CountEvents(const SearchFilters *f)
 		total += SumCounts(f, 'd', d1, m1, m2, d2);
 		total += RawCount(f, lo, d1, d2, hi, upto, false);
 	}
-	total += RawCount(f, lo, hi, hi, hi, upto, true);
+	/* the events above the watermark, if the sequence went past it */
+	if (LastEventId() > upto)
+		tail = RawCount(f, lo, hi, hi, hi, upto, true);
+	total += tail;
+
+	/*
+	 * Where the page should start looking: the newest summarized bucket with
+	 * a match, when no newer event waits above the watermark.
+	 */
+	if (tail == 0 && total > 0 && (actor_only || !f->has_actor))
+		*newest = NewestBucket(f, actor_only ? 'U' : 'd', hi);
 	return total;
 }
 
@@ -747,7 +808,7 @@ CountEvents(const SearchFilters *f)
  */
 static uint64
 PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int64 known,
-		   int64 total)
+		   int64 total, TimestampTz newest)
 {
 	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
 	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
@@ -794,6 +855,8 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 		/* past four years of windows, one last window takes all the rest */
 		if (step > 4 * 366 * USECS_PER_DAY)
 			w_lo = lo;
+		else if (first_window && !TIMESTAMP_IS_NOBEGIN(newest) && newest < w_hi)
+			w_lo = Max(lo, newest);	/* the newest bucket with a match: no empty windows */
 		else
 			w_lo = Max(lo, w_hi - step);
 
@@ -910,6 +973,7 @@ auditlog_search(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 	uint64		n;
 	int64		total;
+	TimestampTz newest;
 
 	if (PG_ARGISNULL(ARG_PAGE_SIZE))
 		ereport(ERROR,
@@ -939,10 +1003,11 @@ auditlog_search(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 
-	/* the count first: it tells the page search when to stop looking */
-	total = CountEvents(&f);
+	/* the count first: it tells the page search where to start and when to stop */
+	total = CountEvents(&f, &newest);
 	n = total == 0 ? 0 : PageEvents(&f, have_cursor ? &cursor : NULL, page_size,
-									have_cursor ? -1 : total, total);
+									have_cursor ? -1 : total, total,
+									have_cursor ? DT_NOBEGIN : newest);
 
 	if (n > 0)
 	{
@@ -977,12 +1042,13 @@ auditlog_event_count(PG_FUNCTION_ARGS)
 {
 	SearchFilters f;
 	int64		total;
+	TimestampTz newest;
 
 	ReadFilterArgs(fcinfo, &f);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "auditlog: SPI_connect failed");
 	ResolveFilters(fcinfo, &f);
-	total = CountEvents(&f);
+	total = CountEvents(&f, &newest);
 	SPI_finish();
 	PG_RETURN_INT64(total);
 }

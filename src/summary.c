@@ -18,7 +18,9 @@
  * UTC month, for every combination of action, resource type, organisation
  * and outcome, over all actors (grains 'd', 'm'), and per actor and UTC
  * month ('M'; per actor and day would cost nearly a row per event); and
- * for all time, over all actors ('a') and per actor ('A'). It covers exactly the events whose id is at most
+ * for all time, over all actors ('a') and per actor ('A'); and per actor,
+ * day and outcome alone ('U'), for the common "this user, these days". It
+ * covers exactly the events whose id is at most
  * auditlog.summary_state.summarized_upto; a count adds the events above
  * that watermark by scanning them, so counts are exact whatever the
  * summaries' lag.
@@ -154,12 +156,15 @@ AuditSummarize(int64 max_events, bool quiet)
 								  " ins AS (INSERT INTO auditlog.event_counts AS c"
 								  " (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n)"
 								  " SELECT g.grain,"
-								  " CASE g.grain WHEN 'd' THEN a.day WHEN 'a' THEN '-infinity'"
-								  " WHEN 'A' THEN '-infinity'"
+								  " CASE g.grain WHEN 'd' THEN a.day WHEN 'U' THEN a.day"
+								  " WHEN 'a' THEN '-infinity' WHEN 'A' THEN '-infinity'"
 								  " ELSE pg_catalog.date_trunc('month', a.day, 'UTC') END,"
-								  " CASE WHEN g.grain IN ('M', 'A') THEN a.actor_ref ELSE 0 END,"
-								  " a.action_ref, a.rt, a.org, a.outcome, pg_catalog.sum(a.n)"
-								  " FROM agg a CROSS JOIN (VALUES ('d'::\"char\"), ('m'), ('M'), ('a'), ('A')) AS g(grain)"
+								  " CASE WHEN g.grain IN ('M', 'A', 'U') THEN a.actor_ref ELSE 0 END,"
+								  " CASE WHEN g.grain OPERATOR(pg_catalog.=) 'U' THEN 0 ELSE a.action_ref END,"
+								  " CASE WHEN g.grain OPERATOR(pg_catalog.=) 'U' THEN 0 ELSE a.rt END,"
+								  " CASE WHEN g.grain OPERATOR(pg_catalog.=) 'U' THEN 0 ELSE a.org END,"
+								  " a.outcome, pg_catalog.sum(a.n)"
+								  " FROM agg a CROSS JOIN (VALUES ('d'::\"char\"), ('m'), ('M'), ('U'), ('a'), ('A')) AS g(grain)"
 								  " GROUP BY 1, 2, 3, 4, 5, 6, 7"
 								  " ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
 								  " DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n"

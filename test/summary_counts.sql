@@ -114,23 +114,27 @@ DECLARE
     g record;
 BEGIN
     FOR g IN SELECT * FROM (VALUES
-            ('d', '0', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per UTC day'),
-            ('m', '0', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per UTC month'),
-            ('M', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor and UTC month'),
-            ('a', '0', $q$'-infinity'::timestamptz$q$, 'of all time'),
-            ('A', 'e.actor_ref', $q$'-infinity'::timestamptz$q$, 'per actor, of all time'))
-            AS v(grain, actor, bucket, label)
+            ('d', '0', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per UTC day', false),
+            ('m', '0', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per UTC month', false),
+            ('M', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor and UTC month', false),
+            ('U', 'e.actor_ref', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per actor, UTC day and outcome', true),
+            ('a', '0', $q$'-infinity'::timestamptz$q$, 'of all time', false),
+            ('A', 'e.actor_ref', $q$'-infinity'::timestamptz$q$, 'per actor, of all time', false))
+            AS v(grain, actor, bucket, label, actor_day)
     LOOP
         RETURN NEXT set_eq(
             format($q$SELECT c.actor_ref, c.bucket, c.action_ref, c.resource_type_ref, c.org_ref,
                              c.outcome::text, c.n
                         FROM auditlog.event_counts c WHERE c.grain = %L$q$, g.grain),
-            format($q$SELECT %s AS actor_ref, %s AS bucket, e.action_ref,
-                             coalesce(e.resource_type_ref, 0) AS resource_type_ref,
-                             coalesce(e.org_ref, 0) AS org_ref, e.outcome::text, count(*) AS n
+            format($q$SELECT %s AS actor_ref, %s AS bucket, %s AS action_ref,
+                             %s AS resource_type_ref,
+                             %s AS org_ref, e.outcome::text, count(*) AS n
                         FROM auditlog.event_store e
                        WHERE e.id <= (SELECT summarized_upto FROM auditlog.summary_state)
-                       GROUP BY 1, 2, 3, 4, 5, 6$q$, g.actor, g.bucket),
+                       GROUP BY 1, 2, 3, 4, 5, 6$q$, g.actor, g.bucket,
+                   CASE WHEN g.actor_day THEN '0' ELSE 'e.action_ref' END,
+                   CASE WHEN g.actor_day THEN '0' ELSE 'coalesce(e.resource_type_ref, 0)' END,
+                   CASE WHEN g.actor_day THEN '0' ELSE 'coalesce(e.org_ref, 0)' END),
             format('%s: the counts %s are those of the events up to the watermark', stage, g.label));
     END LOOP;
 END
@@ -175,12 +179,12 @@ SELECT count(*) AS n_combos FROM search_combos \gset
 
 SELECT plan(
       1                         -- the data
-    + 2 + 5 + 2 * :n_combos * 2 -- part of the events summarized
-    + 1 + 5 + 4 * :n_combos * 3 -- all of them
+    + 2 + 6 + 2 * :n_combos * 2 -- part of the events summarized
+    + 1 + 6 + 4 * :n_combos * 3 -- all of them
     + 2 * :n_combos             -- paging through
     + 2 + :n_combos * 3         -- late events, before summarize()
-    + 1 + 5 + :n_combos * 3 + :n_combos * 2  -- and after
-    + 8 + 5 + 1 + 2 * :n_combos * 2 -- rolled back
+    + 1 + 6 + :n_combos * 3 + :n_combos * 2  -- and after
+    + 8 + 6 + 1 + 2 * :n_combos * 2 -- rolled back
     + 9                         -- summarize() refusing
 );
 
