@@ -178,9 +178,10 @@ CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
 CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id);
 CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at);
 -- "What happened to this connection?": a resource's events, found and
--- counted without reading the others. Resources repeat from event to event,
--- so btree deduplication keeps this at a few bytes per event.
-CREATE INDEX event_store_resource_idx ON auditlog.event_store (resource_id)
+-- counted (type and id, from the index alone) without reading the others.
+-- Resources repeat from event to event, so btree deduplication keeps this
+-- at a few bytes per event.
+CREATE INDEX event_store_resource_idx ON auditlog.event_store (resource_id, resource_type_ref)
     WHERE resource_id IS NOT NULL;
 
 CREATE VIEW auditlog.events AS
