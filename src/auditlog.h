@@ -54,7 +54,6 @@ typedef struct AuditEvent
 	AuditOutcome outcome;
 	const char *org_id;			/* NULL: from auditlog.org_id */
 	Jsonb	   *details;		/* may be NULL */
-	bool		trusted;		/* from a trigger: no length limit on resource_id */
 } AuditEvent;
 
 /* auditlog.c: settings and the invalidation of backend-local caches */

@@ -58,8 +58,10 @@ static MemoryContext event_cxt = NULL;
  * the relcache's descriptor would cost a resource-owner entry each.
  */
 static TupleTableSlot **flush_slots = NULL;
+static int	n_flush_slots = 0;
 static IndexSlot *index_slots = NULL;
 static int	n_index_slots = -1;	/* -1: not loaded */
+static bool write_cache_stale = false;
 static bool reset_registered = false;
 
 /* client address of this backend's connection, looked up once */
@@ -83,12 +85,13 @@ RoleCallback(Datum arg, int cacheid, uint32 hashvalue)
 void
 AuditEventReset(void)
 {
-	n_index_slots = -1;
-	index_slots = NULL;
-	flush_slots = NULL;
+	/*
+	 * Called from invalidation callbacks, which can run in the middle of a
+	 * flush (any lock or catalog access processes them): only mark the
+	 * cache stale; EnsureWriteCache() frees and rebuilds it at a safe point.
+	 */
+	write_cache_stale = true;
 	db_user_oid = InvalidOid;
-	if (event_cxt)
-		MemoryContextReset(event_cxt);
 }
 
 /* The session user's name, looked up again only when the role changes. */
@@ -220,9 +223,13 @@ AuditResolveActor(AuditEvent *ev)
  * ------------------------------------------------------------------------
  */
 
-/* Loads the descriptions of event_store's indexes, once per backend. */
+/*
+ * Makes sure the descriptions of event_store's indexes are loaded and
+ * current. Called with event_store open, at the start of a write, never in
+ * its middle: a stale cache is freed and rebuilt here only.
+ */
 static void
-LoadIndexes(Relation rel)
+EnsureWriteCache(Relation rel)
 {
 	List	   *oids;
 	ListCell   *lc;
@@ -234,6 +241,17 @@ LoadIndexes(Relation rel)
 		AuditOnReset(AuditEventReset);
 		reset_registered = true;
 	}
+	if (write_cache_stale && event_cxt)
+	{
+		MemoryContextReset(event_cxt);
+		n_index_slots = -1;
+		index_slots = NULL;
+		flush_slots = NULL;
+		n_flush_slots = 0;
+	}
+	write_cache_stale = false;
+	if (n_index_slots >= 0)
+		return;
 	if (event_cxt == NULL)
 		event_cxt = AllocSetContextCreate(CacheMemoryContext, "auditlog events",
 										  ALLOCSET_SMALL_SIZES);
@@ -277,6 +295,14 @@ InsertIndexEntries(Relation rel, TupleTableSlot **slots, int n,
 		IndexUniqueCheck check = idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO;
 		EState	   *estate = NULL;
 		ExprState  *pred = NULL;
+
+		/*
+		 * An access method may cache data about the index in the IndexInfo
+		 * (BRIN does); it must not outlive this call, since only the table's
+		 * invalidation, not the index's, reaches our cache.
+		 */
+		ii->ii_AmCache = NULL;
+		ii->ii_Context = CurrentMemoryContext;
 
 		if (!s->simple)
 		{
@@ -324,6 +350,7 @@ InsertIndexEntries(Relation rel, TupleTableSlot **slots, int n,
 			ii->ii_PredicateState = NULL;
 			FreeExecutorState(estate);
 		}
+		ii->ii_AmCache = NULL;
 		index_close(idx, NoLock);
 	}
 }
@@ -362,7 +389,7 @@ FormEvent(AuditEvent *ev, Datum *values, bool *nulls)
 	CheckLabel("actor_id", ev->actor_id);
 	CheckLabel("org_id", ev->org_id);
 	CheckLabel("resource_type", ev->resource_type);
-	if (ev->resource_id && !ev->trusted && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
+	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("resource_id is longer than %d bytes", AUDIT_MAX_RESOURCE_ID)));
@@ -440,6 +467,7 @@ typedef struct QueuedEvent
 
 static QueuedEvent *queue = NULL;
 static int	queue_len = 0;
+static int	queue_cap = 0;
 static bool queueing = false;	/* an event is being formed into the queue */
 static MemoryContext queue_cxt = NULL;
 static bool queue_callbacks = false;
@@ -492,6 +520,26 @@ QueueSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 		ForgetQueued(mySubid);
 }
 
+/*
+ * True when the queued events may be written now. Writing them inside a
+ * subtransaction younger than any of them (a plpgsql EXCEPTION block run by
+ * some other trigger of the same statement, say) would lose them if that
+ * subtransaction rolled back while their rows stayed: they wait for the
+ * statement's end, or the commit, in their own subtransaction.
+ */
+static bool
+QueueWritableHere(void)
+{
+	SubTransactionId here = GetCurrentSubTransactionId();
+
+	for (int i = 0; i < queue_len; i++)
+	{
+		if (queue[i].subid < here)
+			return false;
+	}
+	return true;
+}
+
 /* Writes every queued event, in queue order, with fresh ids. */
 void
 AuditFlushEvents(void)
@@ -499,26 +547,35 @@ AuditFlushEvents(void)
 	Relation	rel;
 	Oid			seq;
 	int			n = queue_len;
+	MemoryContext flush_cxt;
+	MemoryContext old;
 
 	/*
 	 * Not while an event is being queued: the SQL that adds a new label runs
 	 * through the executor, whose hook calls us.
 	 */
-	if (n == 0 || queueing)
+	if (n == 0 || queueing || !QueueWritableHere())
 		return;
 	rel = table_open(AuditRelid("event_store"), RowExclusiveLock);
-	if (n_index_slots < 0)
-		LoadIndexes(rel);
-	if (flush_slots == NULL)
+	EnsureWriteCache(rel);
+	if (n_flush_slots < n)
 	{
-		MemoryContext old = MemoryContextSwitchTo(event_cxt);
-		TupleDesc	desc = CreateTupleDescCopy(RelationGetDescr(rel));
+		MemoryContext oldcxt = MemoryContextSwitchTo(event_cxt);
+		TupleDesc	desc = n_flush_slots > 0 ? flush_slots[0]->tts_tupleDescriptor :
+			CreateTupleDescCopy(RelationGetDescr(rel));
+		int			want = Max(n, QUEUE_MAX);
 
-		flush_slots = palloc(sizeof(TupleTableSlot *) * QUEUE_MAX);
-		for (int i = 0; i < QUEUE_MAX; i++)
+		flush_slots = n_flush_slots > 0 ?
+			repalloc(flush_slots, sizeof(TupleTableSlot *) * want) :
+			palloc(sizeof(TupleTableSlot *) * want);
+		for (int i = n_flush_slots; i < want; i++)
 			flush_slots[i] = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
-		MemoryContextSwitchTo(old);
+		n_flush_slots = want;
+		MemoryContextSwitchTo(oldcxt);
 	}
+	flush_cxt = AllocSetContextCreate(CurrentMemoryContext, "auditlog flush",
+									  ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(flush_cxt);
 	seq = AuditRelid("event_store_id_seq");
 	for (int i = 0; i < n; i++)
 	{
@@ -536,6 +593,8 @@ AuditFlushEvents(void)
 					   sizeof(QueuedEvent));
 	for (int i = 0; i < n; i++)
 		ExecClearTuple(flush_slots[i]);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(flush_cxt);
 	table_close(rel, NoLock);
 	ForgetQueued(InvalidSubTransactionId);
 }
@@ -556,11 +615,18 @@ AuditQueueEvent(AuditEvent *ev)
 	if (queue == NULL)
 	{
 		queue = MemoryContextAlloc(TopMemoryContext, sizeof(QueuedEvent) * QUEUE_MAX);
+		queue_cap = QUEUE_MAX;
 		queue_cxt = AllocSetContextCreate(TopMemoryContext, "auditlog queue",
 										  ALLOCSET_DEFAULT_SIZES);
 	}
 	if (queue_len >= QUEUE_MAX)
 		AuditFlushEvents();
+	/* still full: the events cannot be written from this subtransaction */
+	if (queue_len >= queue_cap)
+	{
+		queue_cap *= 2;
+		queue = repalloc(queue, sizeof(QueuedEvent) * queue_cap);
+	}
 
 	q = &queue[queue_len];
 	queueing = true;
@@ -601,8 +667,7 @@ AuditWriteEvent(AuditEvent *ev)
 	AuditFlushEvents();
 	FormEvent(ev, values, nulls);
 	rel = table_open(AuditRelid("event_store"), RowExclusiveLock);
-	if (n_index_slots < 0)
-		LoadIndexes(rel);
+	EnsureWriteCache(rel);
 	id = nextval_internal(AuditRelid("event_store_id_seq"), false);
 	values[EV_ID] = Int64GetDatum(id);
 

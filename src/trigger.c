@@ -721,6 +721,13 @@ auditlog_row_trigger(PG_FUNCTION_ARGS)
 	ev.action = t->actions[act];
 	ev.resource_type = t->resource_type;
 	ev.resource_id = ResourceId(t, values, nulls);
+	if (ev.resource_id && strlen(ev.resource_id) > AUDIT_MAX_RESOURCE_ID)
+	{
+		/* an index entry has a size limit; the user's write must not fail on it */
+		char	   *rid = (char *) ev.resource_id;
+
+		rid[pg_mbcliplen(rid, strlen(rid), AUDIT_MAX_RESOURCE_ID)] = '\0';
+	}
 	ev.outcome = AUDIT_OUTCOME_SUCCESS;
 	ev.details = JsonbValueToJsonb(res);
 	if (t->org_col >= 0 && !nulls[t->org_col])
@@ -733,7 +740,6 @@ auditlog_row_trigger(PG_FUNCTION_ARGS)
 			org[pg_mbcliplen(org, len, AUDIT_MAX_LABEL)] = '\0';
 		ev.org_id = org[0] != '\0' ? org : NULL;
 	}
-	ev.trusted = true;
 	AuditQueueEvent(&ev);
 
 	return PointerGetDatum(NULL);
