@@ -539,6 +539,23 @@ RenameColumn(Oid relid, const char *oldname, const char *newname)
 		 3, types, values, NULL, SPI_OK_UPDATE);
 }
 
+/* The oids in the first column of the last query's rows. */
+static List *
+ResultOids(void)
+{
+	List	   *oids = NIL;
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			oids = lappend_oid(oids, DatumGetObjectId(d));
+	}
+	return oids;
+}
+
 /*
  * After anything was dropped: forgets registrations of tables that are
  * gone, and columns that are gone (ALTER TABLE DROP COLUMN, DROP TYPE
@@ -549,6 +566,8 @@ RenameColumn(Oid relid, const char *oldname, const char *newname)
 static void
 ReconcileDropped(void)
 {
+	ListCell   *lc;
+
 	Exec("DELETE FROM auditlog.registry r WHERE NOT EXISTS "
 		 "(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) r.tbl)",
 		 0, NULL, NULL, NULL, SPI_OK_DELETE);
@@ -572,36 +591,20 @@ ReconcileDropped(void)
 		 " OR r.id_column IS DISTINCT FROM k.idc OR r.org_column IS DISTINCT FROM k.orgc)"
 		 " RETURNING r.tbl::pg_catalog.oid",
 		 0, NULL, NULL, NULL, SPI_OK_UPDATE_RETURNING);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			CacheInvalidateRelcacheByRelid(DatumGetObjectId(d));
-	}
+	foreach(lc, ResultOids())
+		CacheInvalidateRelcacheByRelid(lfirst_oid(lc));
 }
 
 /* Tables created by the command that fired this ddl_command_end event trigger. */
 static List *
 CreatedTables(void)
 {
-	List	   *oids = NIL;
-
 	Exec("SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()"
 		 " WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 		 " AND object_type OPERATOR(pg_catalog.=) 'table'"
 		 " AND command_tag OPERATOR(pg_catalog.=) 'CREATE TABLE'",
 		 0, NULL, NULL, NULL, SPI_OK_SELECT);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			oids = lappend_oid(oids, DatumGetObjectId(d));
-	}
-	return oids;
+	return ResultOids();
 }
 
 PG_FUNCTION_INFO_V1(auditlog_follow_ddl);
