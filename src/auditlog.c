@@ -139,13 +139,37 @@ AuditRelid(const char *relname)
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
+/* How many of our hooks are running below us: events queued now get flushed. */
+static int	hook_depth = 0;
+
+/*
+ * True when a statement's end will pass through one of our hooks, so that
+ * a row trigger may queue its event. False for the statement during which
+ * the library was loaded (its executor was entered before the hooks
+ * existed): that statement's triggers write their events at once.
+ */
+bool
+AuditStatementEndHooked(void)
+{
+	return hook_depth > 0;
+}
+
 static void
 AuditExecutorFinish(QueryDesc *queryDesc)
 {
-	if (prev_ExecutorFinish)
-		prev_ExecutorFinish(queryDesc);
-	else
-		standard_ExecutorFinish(queryDesc);
+	hook_depth++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		hook_depth--;
+	}
+	PG_END_TRY();
 	AuditFlushEvents();
 }
 
@@ -157,18 +181,27 @@ AuditProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					ProcessUtilityContext context, ParamListInfo params,
 					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-							readOnlyTree,
-#endif
-							context, params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString,
+	hook_depth++;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString,
 #if PG_VERSION_NUM >= 140000
 								readOnlyTree,
 #endif
 								context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+									readOnlyTree,
+#endif
+									context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		hook_depth--;
+	}
+	PG_END_TRY();
 	if (IsTransactionState())
 		AuditFlushEvents();
 }

@@ -72,6 +72,7 @@ typedef struct AuditOwnerState
 extern void AuditBecomeOwner(Oid owner, AuditOwnerState *st);
 extern void AuditResumeCaller(AuditOwnerState *st);
 extern void AuditOnReset(AuditResetCallback cb);
+extern bool AuditStatementEndHooked(void);
 
 /* labels.c: dictionary of labels and actions, with a backend-local cache */
 extern int32 AuditLabelId(char kind, const char *label);

@@ -228,7 +228,7 @@ AddStatementTriggers(Oid relid)
 
 		if (!HasTrigger(oid, "auditlog_stmt"))
 			Exec(psprintf("CREATE TRIGGER auditlog_stmt "
-						  "AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s "
+						  "AFTER TRUNCATE ON %s "
 						  "FOR EACH STATEMENT EXECUTE FUNCTION auditlog.statement_trigger()",
 						  QualifiedName(oid)),
 				 0, NULL, NULL, NULL, SPI_OK_UTILITY);

@@ -740,17 +740,20 @@ auditlog_row_trigger(PG_FUNCTION_ARGS)
 			org[pg_mbcliplen(org, len, AUDIT_MAX_LABEL)] = '\0';
 		ev.org_id = org[0] != '\0' ? org : NULL;
 	}
-	AuditQueueEvent(&ev);
+	if (AuditStatementEndHooked())
+		AuditQueueEvent(&ev);
+	else
+		(void) AuditWriteEvent(&ev);
 
 	return PointerGetDatum(NULL);
 }
 
 PG_FUNCTION_INFO_V1(auditlog_statement_trigger);
 /*
- * AFTER statement trigger of registered tables and of their partitions:
- * writes the events the row triggers queued, and for TRUNCATE one
+ * AFTER TRUNCATE trigger of registered tables and of their partitions: one
  * <type>.truncate event per emptied table (partitions each have their own;
- * a partitioned table holds no rows of its own).
+ * a partitioned table holds no rows of its own). Row events need no
+ * statement trigger: the executor hooks write them when the statement ends.
  */
 Datum
 auditlog_statement_trigger(PG_FUNCTION_ARGS)
