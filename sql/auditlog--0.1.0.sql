@@ -371,7 +371,7 @@ COMMENT ON FUNCTION auditlog.row_trigger() IS
 CREATE FUNCTION auditlog.statement_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME', 'auditlog_statement_trigger' LANGUAGE C;
 COMMENT ON FUNCTION auditlog.statement_trigger() IS
-    'AFTER statement trigger of registered tables and their partitions: writes the queued row events, and one event per TRUNCATE';
+    'AFTER TRUNCATE trigger of registered tables and their partitions: one event per emptied table';
 
 CREATE FUNCTION auditlog.register_table(
     tbl regclass,

@@ -427,12 +427,25 @@ AppendCondition(StringInfo sql, bool *first, const char *fmt, int argno)
 	*first = false;
 }
 
+/* The action filter's ids as an int4[] Datum. */
+static Datum
+ActionRefsArray(const SearchFilters *f)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * f->n_action_refs);
+
+	for (int i = 0; i < f->n_action_refs; i++)
+		elems[i] = Int32GetDatum(f->action_refs[i]);
+	return PointerGetDatum(construct_array(elems, f->n_action_refs, INT4OID, sizeof(int32),
+										   true, TYPALIGN_INT));
+}
+
 /*
- * Appends the WHERE clause of the filters over event_store aliased 'e';
- * with_time false leaves out from/to, for callers that bound time themselves.
+ * Appends the WHERE clause of the filters but the time range, over
+ * event_store aliased 'e'; the callers bound time themselves. Returns true
+ * when it appended nothing.
  */
 static bool
-AppendFiltersExt(StringInfo sql, QueryArgs *args, const SearchFilters *f, bool with_time)
+AppendFilters(StringInfo sql, QueryArgs *args, const SearchFilters *f)
 {
 	bool		first = true;
 
@@ -443,16 +456,8 @@ AppendFiltersExt(StringInfo sql, QueryArgs *args, const SearchFilters *f, bool w
 		AppendCondition(sql, &first, "e.action_ref OPERATOR(pg_catalog.=) $%d",
 						AddArg(args, INT4OID, Int32GetDatum(f->action_refs[0])));
 	else if (f->has_action)
-	{
-		Datum	   *elems = palloc(sizeof(Datum) * f->n_action_refs);
-		ArrayType  *arr;
-
-		for (int i = 0; i < f->n_action_refs; i++)
-			elems[i] = Int32GetDatum(f->action_refs[i]);
-		arr = construct_array(elems, f->n_action_refs, INT4OID, sizeof(int32), true, TYPALIGN_INT);
 		AppendCondition(sql, &first, "e.action_ref OPERATOR(pg_catalog.=) ANY ($%d)",
-						AddArg(args, INT4ARRAYOID, PointerGetDatum(arr)));
-	}
+						AddArg(args, INT4ARRAYOID, ActionRefsArray(f)));
 	if (f->has_resource_type)
 		AppendCondition(sql, &first, "e.resource_type_ref OPERATOR(pg_catalog.=) $%d",
 						AddArg(args, INT4OID, Int32GetDatum(f->resource_type_ref)));
@@ -465,12 +470,6 @@ AppendFiltersExt(StringInfo sql, QueryArgs *args, const SearchFilters *f, bool w
 	if (f->has_outcome)
 		AppendCondition(sql, &first, "e.outcome OPERATOR(auditlog.=) $%d",
 						AddArg(args, OutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
-	if (f->has_from && with_time)
-		AppendCondition(sql, &first, "e.occurred_at OPERATOR(pg_catalog.>=) $%d",
-						AddArg(args, TIMESTAMPTZOID, TimestampTzGetDatum(f->from)));
-	if (f->has_to && with_time)
-		AppendCondition(sql, &first, "e.occurred_at OPERATOR(pg_catalog.<) $%d",
-						AddArg(args, TIMESTAMPTZOID, TimestampTzGetDatum(f->to)));
 	return first;
 }
 
@@ -553,16 +552,8 @@ static void
 AppendCountFilters(StringInfo sql, QueryArgs *args, const SearchFilters *f)
 {
 	if (f->has_action)
-	{
-		Datum	   *elems = palloc(sizeof(Datum) * f->n_action_refs);
-
-		for (int i = 0; i < f->n_action_refs; i++)
-			elems[i] = Int32GetDatum(f->action_refs[i]);
 		appendStringInfo(sql, " AND c.action_ref OPERATOR(pg_catalog.=) ANY ($%d)",
-						 AddArg(args, INT4ARRAYOID,
-								PointerGetDatum(construct_array(elems, f->n_action_refs, INT4OID,
-																sizeof(int32), true, TYPALIGN_INT))));
-	}
+						 AddArg(args, INT4ARRAYOID, ActionRefsArray(f)));
 	if (f->has_resource_type)
 		appendStringInfo(sql, " AND c.resource_type_ref OPERATOR(pg_catalog.=) $%d",
 						 AddArg(args, INT4OID, Int32GetDatum(f->resource_type_ref)));
@@ -627,7 +618,7 @@ RawCount(const SearchFilters *f, TimestampTz a, TimestampTz b, TimestampTz c, Ti
 		return 0;
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT pg_catalog.count(*) FROM auditlog.event_store e");
-	first = AppendFiltersExt(&sql, &args, f, false);
+	first = AppendFilters(&sql, &args, f);
 	if (upto >= 0)
 		appendStringInfo(&sql, "%s e.id OPERATOR(pg_catalog.%s) $%d AND (true",
 						 first ? " WHERE" : " AND", above ? ">" : "<=",
@@ -867,7 +858,7 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 		args.n = 0;
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "SELECT e.ctid FROM auditlog.event_store e");
-		if (AppendFiltersExt(&sql, &args, f, false))
+		if (AppendFilters(&sql, &args, f))
 			appendStringInfoString(&sql, " WHERE true");
 		/* the first window reaches up to the range's end, open or not */
 		AppendTimeRange(&sql, &args, w_lo, first_window ? hi : w_hi);

@@ -766,10 +766,10 @@ auditlog_statement_trigger(PG_FUNCTION_ARGS)
 	AuditEvent	ev;
 
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
-	{
-		AuditFlushEvents();
-		return PointerGetDatum(NULL);
-	}
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("auditlog.statement_trigger() must be fired by TRUNCATE"),
+				 errhint("Use auditlog.register_table() rather than creating the trigger by hand.")));
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 		return PointerGetDatum(NULL);
 	/* a table detached from a registered one keeps this trigger: no event */
