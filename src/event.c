@@ -451,10 +451,10 @@ FormEvent(AuditEvent *ev, Datum *values, bool *nulls)
 
 /*
  * Row triggers queue their events, and the queue is written with one
- * multi-row insert: per statement (the statement trigger of registered
- * tables), whenever it holds QUEUE_MAX events, before log_event writes, and
- * before the transaction commits or prepares, whatever happened. Events of
- * an aborted (sub)transaction leave the queue with it.
+ * multi-row insert: when the statement ends (the executor hooks in
+ * auditlog.c), whenever it holds QUEUE_MAX events, before log_event writes,
+ * and before the transaction commits or prepares, whatever happened. Events
+ * of an aborted (sub)transaction leave the queue with it.
  */
 #define QUEUE_MAX 1000
 

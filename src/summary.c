@@ -11,7 +11,6 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
-#include "utils/snapmgr.h"
 
 /*
  * auditlog.event_counts holds how many events there are per UTC day and per
