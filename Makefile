@@ -13,16 +13,17 @@ OBJS = \
 	src/display.o
 
 DATA = sql/auditlog--0.1.0.sql
-HEADERS =
 
-# pg_regress: inputs in sql/, expected outputs in expected/.
+# pg_regress: inputs in test/sql, expected outputs in test/expected,
+# results in test/results.
 REGRESS = outcome log_event search display register trigger
-REGRESS_OPTS = --load-extension=auditlog
+REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 
 # isolation tests (pg_isolation_regress, run by installcheck after REGRESS):
-# specs in specs/, expected outputs in expected/, results in output_iso/.
+# specs in test/specs, expected outputs in test/expected, results in
+# test/output_iso.
 ISOLATION = summary_late_commit
-ISOLATION_OPTS = --load-extension=auditlog
+ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -32,3 +33,16 @@ include $(PGXS)
 ifdef WERROR
 override CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 endif
+
+# pgTAP files (test/tap/*.sql), run by pg_prove against the server of the
+# PG* environment variables, in a database of their own with both
+# extensions: make taptest (PGTAP_TESTS=test/tap/x.sql for a subset).
+PGTAP_TESTS ?= $(sort $(wildcard test/tap/*.sql))
+PGTAP_DB ?= auditlog_tap
+.PHONY: taptest
+taptest:
+	psql -qX -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS $(PGTAP_DB)' -c 'CREATE DATABASE $(PGTAP_DB)' >/dev/null
+	psql -qX -v ON_ERROR_STOP=1 -d $(PGTAP_DB) -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION auditlog' >/dev/null
+	pg_prove -d $(PGTAP_DB) --failures $(PGTAP_TESTS)
+
+EXTRA_CLEAN = test/results test/regression.diffs test/regression.out test/output_iso

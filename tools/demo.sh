@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 bash tools/deps.sh
 bash tools/build.sh
 chmod -R a+rX . 2>/dev/null || true
-pg_virtualenv -v 15 psql -X -q -v ON_ERROR_STOP=1 -f tools/demo.sql
+bash tools/tmpcluster.sh psql -X -q -v ON_ERROR_STOP=1 -f tools/demo.sql

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/dump_roundtrip.sh — pg_dump a database that uses auditlog, restore it
 # into a new one, and check with pgTAP that events, catalogue, registrations
-# and the extension itself survived. Runs inside pg_virtualenv.
+# and the extension itself survived. Runs against the server of the PG* variables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=auditlog_dump_src

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# tools/suite.sh — the suite itself; run inside pg_virtualenv by tools/test.sh.
+# tools/suite.sh — the suite itself, against the server of the PG* variables;
+# tools/test.sh runs it inside a throwaway cluster (tools/tmpcluster.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 failed=0
 
-echo "== pg_regress"
+echo "== pg_regress and isolation"
 if ! make -s installcheck; then
-    [ -f regression.diffs ] && cat regression.diffs
+    [ -f test/regression.diffs ] && cat test/regression.diffs
+    for f in test/output_iso/regression.diffs; do [ -f "$f" ] && cat "$f"; done
     failed=1
 fi
 
 echo "== pgTAP"
-psql -qX -v ON_ERROR_STOP=1 -c 'DROP DATABASE IF EXISTS auditlog_tap' -c 'CREATE DATABASE auditlog_tap' >/dev/null
-psql -qX -v ON_ERROR_STOP=1 -d auditlog_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION auditlog' >/dev/null
-pg_prove -d auditlog_tap --failures test/*.sql || failed=1
+make -s taptest || failed=1
 
 echo "== pg_dump round trip"
 bash tools/dump_roundtrip.sh || failed=1

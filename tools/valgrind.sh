@@ -9,14 +9,14 @@
 # Creates a throw-away cluster owned by postgres in a temporary directory, with
 # its unix socket in that directory only and no TCP listener, and removes it at
 # the end, also on failure. The valgrind logs are kept (path printed at the end).
-# Takes about an hour on two cores (test/summary_counts.sql alone ~30 minutes,
-# test/search_results.sql ~15); use VG_TAP for a subset.
+# Takes about an hour on two cores (test/tap/summary_counts.sql alone ~30 minutes,
+# test/tap/search_results.sql ~15); use VG_TAP for a subset.
 #
 # Environment:
 #   VG_PORT       port number of the socket (default 5499)
 #   VG_LOG_DIR    where to keep the valgrind logs (default: a new /tmp directory)
 #   VG_REGRESS    "no" to skip pg_regress (default: run it)
-#   VG_TAP        the pgTAP files to run (default: test/*.sql), "" to skip pgTAP
+#   VG_TAP        the pgTAP files to run (default: test/tap/*.sql), "" to skip pgTAP
 #   VG_SUPP       suppression file (default tools/valgrind.supp), "none" for none
 #
 # An error block counts as auditlog's when auditlog.so or one of its source
@@ -138,14 +138,14 @@ tests_failed=0
 if [ "${VG_REGRESS:-yes}" != no ]; then
     echo "== pg_regress (make installcheck)"
     T=$(date +%s)
-    if ! make -s installcheck EXTRA_REGRESS_OPTS="--outputdir=$WORK/regress"; then
+    if ! make -s installcheck; then
         tests_failed=1
-        [ -f "$WORK/regress/regression.diffs" ] && cat "$WORK/regress/regression.diffs"
+        [ -f test/regression.diffs ] && cat test/regression.diffs
     fi
     echo "   pg_regress took $(( $(date +%s) - T ))s"
 fi
 
-TAP=${VG_TAP-test/*.sql}
+TAP=${VG_TAP-test/tap/*.sql}
 if [ -n "$TAP" ]; then
     echo "== pgTAP: $TAP"
     T=$(date +%s)

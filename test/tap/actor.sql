@@ -1,4 +1,4 @@
--- test/actor.sql — who an event names. The actor of log_event is taken from
+-- test/tap/actor.sql — who an event names. The actor of log_event is taken from
 -- its arguments first, else from the settings auditlog.actor /
 -- auditlog.actor_id / auditlog.org_id, else it is the session's database
 -- role. The context the application cannot forge (db_user, txid,

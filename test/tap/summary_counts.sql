@@ -1,9 +1,9 @@
--- test/summary_counts.sql — search() and event_count() stay exact with the
+-- test/tap/summary_counts.sql — search() and event_count() stay exact with the
 -- summaries (auditlog.event_counts) in play: before any summarize(), with
 -- part of the events summarized, with all of them, with events added after
 -- (logged now, and imported into months already summarized), and with
 -- events of rolled-back transactions and savepoints; every filter set of
--- test/search_data/events.sql and more date ranges (whole months, ranges
+-- test/tap/search_data/events.sql and more date ranges (whole months, ranges
 -- across months, single days, open ends, actor + range, all time) in UTC,
 -- Europe/Paris (DST days), Asia/Kolkata (half-hour offset) and
 -- America/New_York, against plain SQL over auditlog.events; and the

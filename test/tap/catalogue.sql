@@ -1,4 +1,4 @@
--- test/catalogue.sql — auditlog.action_types lists every action that exists:
+-- test/tap/catalogue.sql — auditlog.action_types lists every action that exists:
 -- the seeded ones, and each new action from its first event on. A rolled-back
 -- event leaves no action and no label behind. Each label (actor, actor id,
 -- resource type, organisation, ...) is stored once, however many events use it.

@@ -1,4 +1,4 @@
--- test/search_errors.sql — bad filters end in an ERROR with SQLSTATE 22023
+-- test/tap/search_errors.sql — bad filters end in an ERROR with SQLSTATE 22023
 -- and a message naming the value; filters that are merely unknown (an actor,
 -- an organisation, a resource type or an action no event has) match nothing.
 BEGIN;

@@ -1,4 +1,4 @@
--- test/trigger_identifiers.sql — weird names work: schemas, tables and
+-- test/tap/trigger_identifiers.sql — weird names work: schemas, tables and
 -- columns with quotes, spaces, unicode and mixed case register (with an
 -- explicit resource_type), appear under their exact names in events, and
 -- are named quoted where SQL needs quotes.

@@ -1,7 +1,7 @@
--- test/search_results.sql — auditlog.search() returns exactly the rows plain
+-- test/tap/search_results.sql — auditlog.search() returns exactly the rows plain
 -- SQL over auditlog.events returns, newest first by (occurred_at, id), with
 -- total_count = the number of matching events = auditlog.event_count(), for
--- every filter set of test/search_data/events.sql, in five time zones: from
+-- every filter set of test/tap/search_data/events.sql, in five time zones: from
 -- and to are whole days of the session's time zone, both included, 23- and
 -- 25-hour days too.
 BEGIN;

@@ -1,4 +1,4 @@
--- test/search_privileges.sql — who may read the log through search(),
+-- test/tap/search_privileges.sql — who may read the log through search(),
 -- event_count() and filter_options(): nobody by default; a reader granted
 -- EXECUTE on the three (README, "Privileges") and nothing else reads it, and
 -- no search_path or temporary object of the caller changes what they return.

@@ -1,4 +1,4 @@
--- test/trigger_types.sql — how column values appear in the row images of
+-- test/tap/trigger_types.sql — how column values appear in the row images of
 -- events: exactly as to_jsonb(row) shows them, less the excluded and
 -- redacted columns, for every kind of column type.
 BEGIN;

@@ -1,4 +1,4 @@
--- test/trigger_statements.sql — every way of changing rows is audited, one
+-- test/tap/trigger_statements.sql — every way of changing rows is audited, one
 -- event per row: multi-row INSERT, COPY, INSERT ... ON CONFLICT, MERGE,
 -- writable CTEs, cascading foreign keys; the events follow the transaction
 -- (a rolled-back savepoint or a failed statement leaves none) and are

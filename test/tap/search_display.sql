@@ -1,4 +1,4 @@
--- test/search_display.sql — the display helpers: initials(name) for the
+-- test/tap/search_display.sql — the display helpers: initials(name) for the
 -- avatar badge, format_time(timestamptz) as the audit log page shows it, in
 -- the session's time zone, and outcome_label(outcome) for the badge text.
 BEGIN;

@@ -1,4 +1,4 @@
--- test/import_event.sql — import_event(occurred_at, action, ...) backfills an
+-- test/tap/import_event.sql — import_event(occurred_at, action, ...) backfills an
 -- event from another system with its original time. The event says it was
 -- imported; the time must be a real moment that has already happened; the
 -- rest is checked exactly as log_event checks it.

@@ -1,4 +1,4 @@
--- test/security_search_path.sql — the SQL auditlog runs with its owner's
+-- test/tap/security_search_path.sql — the SQL auditlog runs with its owner's
 -- rights never picks up objects from the caller's search_path.
 --
 -- A caller puts a schema of its own before pg_catalog, with "=" operators

@@ -1,4 +1,4 @@
--- test/register_privileges.sql — who may register tables, and what writing
+-- test/tap/register_privileges.sql — who may register tables, and what writing
 -- to a registered table needs: a role that may change the table gets its
 -- changes logged with no privilege on auditlog's objects, and can neither
 -- register tables nor forge, edit or delete events.

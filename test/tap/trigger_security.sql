@@ -1,4 +1,4 @@
--- test/trigger_security.sql — who an event says acted, when the change is
+-- test/tap/trigger_security.sql — who an event says acted, when the change is
 -- made through a SECURITY DEFINER function or under SET ROLE: the actor is
 -- the application's (auditlog.actor) or else the session's role, and
 -- db_user is always the session's role, which no function or SET ROLE

@@ -1,4 +1,4 @@
--- test/trigger_partitions.sql — a partitioned table is registered as a
+-- test/tap/trigger_partitions.sql — a partitioned table is registered as a
 -- whole: every partition, present or future (PARTITION OF, ATTACH, several
 -- levels deep), is audited under the parent's resource type; a detached
 -- partition is a table of its own again, no longer audited.

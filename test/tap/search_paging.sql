@@ -1,4 +1,4 @@
--- test/search_paging.sql — keyset pagination: passing the last row's id as
+-- test/tap/search_paging.sql — keyset pagination: passing the last row's id as
 -- before_id gives the next page, and paging until a page comes back empty
 -- yields every matching event exactly once, in order, whatever the page
 -- size, ties on occurred_at and events arriving meanwhile.

@@ -1,4 +1,4 @@
--- test/trigger_first_statement.sql — the statement that loads auditlog.
+-- test/tap/trigger_first_statement.sql — the statement that loads auditlog.
 --
 -- Row events are queued and written by the executor hooks when a statement
 -- ends; the statement during which the library is loaded started before

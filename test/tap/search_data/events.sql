@@ -1,4 +1,4 @@
--- test/search_data/events.sql — the events, filter sets and reference queries
+-- test/tap/search_data/events.sql — the events, filter sets and reference queries
 -- shared by the search tests (test/search_*.sql include it with \ir; it is no
 -- test itself, and runs inside the including test's transaction).
 --

@@ -1,4 +1,4 @@
--- test/trigger_ddl.sql — a registered table keeps being audited through
+-- test/tap/trigger_ddl.sql — a registered table keeps being audited through
 -- schema changes: added, dropped, renamed and retyped columns, a renamed
 -- table, a dropped one. The registry follows the columns by name: a renamed
 -- excluded or redacted column stays so under its new name.

@@ -1,4 +1,4 @@
--- test/register_errors.sql — what register_table() and unregister_table()
+-- test/tap/register_errors.sql — what register_table() and unregister_table()
 -- refuse: each wrong call is an ERROR with its SQLSTATE, a message naming
 -- the bad value and a hint where one helps; a refused call registers
 -- nothing.

@@ -1,4 +1,4 @@
--- test/register_api.sql — auditlog.register_table() and unregister_table():
+-- test/tap/register_api.sql — auditlog.register_table() and unregister_table():
 -- what registering stores, what auditlog.registered_tables shows, the
 -- actions a registration adds to the catalogue, registering again, and how
 -- a registration ends (unregister, DROP TABLE).

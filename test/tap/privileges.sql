@@ -1,4 +1,4 @@
--- test/privileges.sql — auditlog is closed by default. PUBLIC may name the
+-- test/tap/privileges.sql — auditlog is closed by default. PUBLIC may name the
 -- schema and the outcome type and call the harmless helpers; writing events,
 -- reading them and importing them are granted explicitly, and writing needs
 -- no privilege on the tables behind the log.

@@ -1,4 +1,4 @@
--- test/append_only.sql — the audit log is append-only for every role, its
+-- test/tap/append_only.sql — the audit log is append-only for every role, its
 -- owner (here a superuser) included, even in replication mode: no event and
 -- no label is ever updated or deleted with SQL; an action's name never
 -- changes, only its description.

@@ -1,4 +1,4 @@
--- test/trigger_events.sql — the events the triggers of a registered table
+-- test/tap/trigger_events.sql — the events the triggers of a registered table
 -- write: one per inserted, updated or deleted row and one per TRUNCATE,
 -- each with its action, resource, organisation, actor, context and details.
 BEGIN;

@@ -1,4 +1,4 @@
--- test/search_options.sql — auditlog.filter_options(): the choices of the
+-- test/tap/search_options.sql — auditlog.filter_options(): the choices of the
 -- dashboard's three dropdowns, read from the dictionaries. kind names the
 -- search() argument the value goes to (actor, action, resource_type); label
 -- is what to show. Actors come first, system leading, then the actions with

@@ -1,4 +1,4 @@
--- test/trigger_subxact.sql — queued row events and subtransactions of
+-- test/tap/trigger_subxact.sql — queued row events and subtransactions of
 -- other triggers in the same statement.
 --
 -- A row trigger of the application that runs a plpgsql EXCEPTION block
