@@ -806,10 +806,11 @@ auditlog_import_event(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("occurred_at must be a finite time"),
 				 errhint("Pass the time at which the event happened in the other system.")));
-	if (occurred_at > GetCurrentTransactionStartTimestamp() + 60 * USECS_PER_SEC)
+	if (occurred_at > GetCurrentTimestamp())
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("occurred_at %s is in the future", timestamptz_to_str(occurred_at)),
+				 errdetail("The server's clock reads %s.", timestamptz_to_str(GetCurrentTimestamp())),
 				 errhint("Imported events happened in the past; check the time zone of the value.")));
 	ReadEventArgs(fcinfo, 1, &ev);
 	ev.occurred_at = occurred_at;

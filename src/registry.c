@@ -116,7 +116,9 @@ CheckColumn(Relation rel, const char *what, const char *name)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist", name,
 						RelationGetRelationName(rel)),
-				 errdetail("It was given as %s.", what)));
+				 errdetail("It was given as %s.", what),
+				 errhint("Column names are case-sensitive; \\d %s lists the columns.",
+						 RelationGetRelationName(rel))));
 }
 
 /*
@@ -152,7 +154,8 @@ ColumnList(FunctionCallInfo fcinfo, int argno, const char *what, Relation rel)
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not contain null", what)));
+					 errmsg("%s must not contain null", what),
+					 errhint("List column names only, such as '{access_token}'.")));
 		col = NameStr(*DatumGetName(elems[i]));
 		CheckColumn(rel, what, col);
 		foreach(lc, names)
@@ -318,13 +321,18 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", relname),
 				 errdetail("Only tables and partitioned tables can be registered."),
-				 rel->rd_rel->relkind == RELKIND_VIEW ?
-				 errhint("Register the tables the view reads from.") : 0));
+				 (rel->rd_rel->relkind == RELKIND_VIEW ||
+				  rel->rd_rel->relkind == RELKIND_MATVIEW) ?
+				 errhint("Register the tables the view reads from.") :
+				 rel->rd_rel->relkind == RELKIND_FOREIGN_TABLE ?
+				 errhint("Register the table on the server that holds the rows.") :
+				 errhint("Pass a table, such as 'public.connection'::regclass.")));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot audit temporary table \"%s\"", relname),
-				 errdetail("A temporary table lives only as long as its session.")));
+				 errdetail("A temporary table lives only as long as its session."),
+				 errhint("Audit a permanent or unlogged table, or log the session's actions with auditlog.log_event().")));
 	if (rel->rd_rel->relispartition)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -335,7 +343,8 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 		IsToastNamespace(RelationGetNamespace(rel)))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cannot audit system table \"%s\"", relname)));
+				 errmsg("cannot audit system table \"%s\"", relname),
+				 errhint("Register the application's own tables.")));
 	CheckTablePrivilege(rel);
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{

@@ -839,10 +839,14 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 	/* no match is newer than the end of the newest day that has one */
 	if (!TIMESTAMP_IS_NOBEGIN(newest) && newest + USECS_PER_DAY < hi)
 		hi = newest + USECS_PER_DAY;
-	/* nothing is newer than now, give or take import_event's minute */
+	/*
+	 * No visible event is newer than now: log_event takes its statement's
+	 * start, import_event refuses the future. The margin covers a clock
+	 * set back since.
+	 */
 	w_hi = hi;
 	if (TIMESTAMP_IS_NOEND(w_hi))
-		w_hi = GetCurrentTransactionStartTimestamp() + 2 * USECS_PER_MINUTE;
+		w_hi = GetCurrentTimestamp() + 2 * USECS_PER_MINUTE;
 
 	for (bool first_window = true; found < want && w_hi > lo; first_window = false)
 	{
