@@ -3,11 +3,23 @@ EXTENSION = auditlog
 MODULE_big = auditlog
 OBJS = \
 	src/auditlog.o \
+	src/catalog.o \
+	src/owner.o \
+	src/spi_util.o \
+	src/validate.o \
 	src/outcome.o \
 	src/labels.o \
-	src/event.o \
+	src/event_form.o \
+	src/event_store.o \
+	src/event_queue.o \
+	src/event_api.o \
+	src/guard.o \
+	src/table_info.o \
+	src/row_json.o \
 	src/registry.o \
+	src/ddl.o \
 	src/trigger.o \
+	src/search_filters.o \
 	src/summary.o \
 	src/search.o \
 	src/display.o

@@ -1,8 +1,15 @@
-/* src/display.c — display helpers for dashboards: initials and format_time */
-#include "auditlog.h"
+/*-------------------------------------------------------------------------
+ *
+ * src/display.c
+ *	  Display helpers for dashboards: initials and format_time.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "nodes/value.h"
 #include "pgtime.h"
@@ -49,7 +56,7 @@ SpaceLength(const unsigned char *p, const unsigned char *end)
 /*
  * The collation to upper-case initials with: the argument's, unless it
  * knows only ASCII (C, POSIX), in which case ICU's root locale when the
- * server has it, so that 'élodie' still gives 'É'.
+ * server has it, so that an accented initial (U+00E9) still becomes U+00C9.
  */
 static Oid
 InitialsCollation(Oid collid)

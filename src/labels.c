@@ -1,5 +1,22 @@
-/* src/labels.c — the dictionaries behind events: labels and actions, cached per backend */
-#include "auditlog.h"
+/*-------------------------------------------------------------------------
+ *
+ * src/labels.c
+ *	  The dictionaries behind events: labels and actions, cached per backend.
+ *
+ * Events store each repeating string (actor, organisation, resource type,
+ * database role, application, and the action) as the int4 id of a row in
+ * auditlog.labels or auditlog.action_types. Known strings are resolved in a
+ * backend-local hash table, so the write path touches these tables only for
+ * a string never seen before: that keeps events small and makes the first
+ * occurrence of an action what adds it to the catalogue.
+ *
+ * Entries learned inside a transaction are tagged with the subtransaction
+ * that learned them and dropped if it aborts, since the row behind them may
+ * vanish with it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
 
 #include "access/genam.h"
 #include "access/relscan.h"
@@ -18,18 +35,11 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-/*
- * Events store each repeating string (actor, organisation, resource type,
- * database role, application, and the action) as the int4 id of a row in
- * auditlog.labels or auditlog.action_types. Known strings are resolved in a
- * backend-local hash table, so the write path touches these tables only for
- * a string never seen before: that keeps events small and makes the first
- * occurrence of an action what adds it to the catalogue.
- *
- * Entries learned inside a transaction are tagged with the subtransaction
- * that learned them and dropped if it aborts, since the row behind them may
- * vanish with it.
- */
+#include "catalog.h"
+#include "labels.h"
+#include "owner.h"
+#include "spi_util.h"
+#include "validate.h"
 
 /* kind used in the cache for actions, which live in auditlog.action_types */
 #define KIND_ACTION '.'
@@ -61,7 +71,20 @@ typedef struct LabelMemo
 static LabelMemo memo[128];
 static MemoryContext label_cxt = NULL;
 static bool have_pending = false;
-static bool callbacks_registered = false;
+
+static uint32 LabelHash(const void *key, Size keysize);
+static int	LabelMatch(const void *key1, const void *key2, Size keysize);
+static void *LabelKeyCopy(void *dest, const void *src, Size keysize);
+static void ForgetPending(SubTransactionId subid, bool all);
+static void KeepPending(void);
+static void LabelXactCallback(XactEvent event, void *arg);
+static void LabelSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+								 SubTransactionId parentSubid, void *arg);
+static void LabelsReset(void);
+static void EnsureCache(void);
+static int32 LookupRow(char kind, const char *str);
+static int32 InsertRow(char kind, const char *str);
+static int32 Resolve(char kind, const char *str);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -172,8 +195,8 @@ LabelSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 }
 
 /* Forgets every cached id (the extension was dropped or restored). */
-void
-AuditLabelsReset(void)
+static void
+LabelsReset(void)
 {
 	label_cache = NULL;
 	have_pending = false;
@@ -188,13 +211,6 @@ EnsureCache(void)
 {
 	HASHCTL		ctl;
 
-	if (!callbacks_registered)
-	{
-		RegisterXactCallback(LabelXactCallback, NULL);
-		RegisterSubXactCallback(LabelSubXactCallback, NULL);
-		AuditOnReset(AuditLabelsReset);
-		callbacks_registered = true;
-	}
 	if (label_cache)
 		return;
 	if (label_cxt == NULL)
@@ -230,14 +246,14 @@ LookupRow(char kind, const char *str)
 	int32		id = 0;
 	Snapshot	snap;
 
-	rel = table_open(AuditRelid(is_action ? "action_types" : "labels"), AccessShareLock);
-	idx = index_open(AuditRelid(is_action ? "action_types_action_key" : "labels_kind_label_key"),
+	rel = table_open(AuditRelid(is_action ? AREL_ACTION_TYPES : AREL_LABELS), AccessShareLock);
+	idx = index_open(AuditRelid(is_action ? AREL_ACTION_TYPES_ACTION_KEY : AREL_LABELS_KIND_LABEL_KEY),
 					 AccessShareLock);
-	/* heap attribute numbers: labels (id, kind, label), action_types (id, action, ...) */
 	if (!is_action)
-		ScanKeyInit(&keys[nkeys++], 2, BTEqualStrategyNumber, F_CHAREQ, CharGetDatum(kind));
-	ScanKeyInit(&keys[nkeys], is_action ? 2 : 3, BTEqualStrategyNumber, F_TEXTEQ,
-				CStringGetTextDatum(str));
+		ScanKeyInit(&keys[nkeys++], Anum_labels_kind, BTEqualStrategyNumber, F_CHAREQ,
+					CharGetDatum(kind));
+	ScanKeyInit(&keys[nkeys], is_action ? Anum_action_types_action : Anum_labels_label,
+				BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(str));
 	keys[nkeys].sk_collation = C_COLLATION_OID;
 	nkeys++;
 
@@ -247,7 +263,8 @@ LookupRow(char kind, const char *str)
 	if (HeapTupleIsValid(tup))
 	{
 		bool		isnull;
-		Datum		d = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull);
+		/* the id is the first column of both tables */
+		Datum		d = heap_getattr(tup, Anum_labels_id, RelationGetDescr(rel), &isnull);
 
 		if (!isnull)
 			id = DatumGetInt32(d);
@@ -260,76 +277,38 @@ LookupRow(char kind, const char *str)
 }
 
 /*
- * Adds a string to its table, as the table's owner (writers have no
+ * Adds a string to its table, as the extension's owner (writers have no
  * privilege on it). Returns 0 when a concurrent transaction added it first.
  */
 static int32
-InsertRow(char kind, const char *str, const char *description)
+InsertRow(char kind, const char *str)
 {
-	bool		is_action = (kind == KIND_ACTION);
-	Oid			relid = AuditRelid(is_action ? "action_types" : "labels");
-	Oid			owner;
 	AuditOwnerState st;
-	Oid			argtypes[2];
-	Datum		args[2];
-	char		argnulls[2] = {' ', ' '};
-	const char *sql;
-	int32		id = 0;
-	int			ret;
-	Relation	rel;
+	SpiArgs		args = {0};
+	int32		id;
 
-	rel = table_open(relid, AccessShareLock);
-	owner = rel->rd_rel->relowner;
-	table_close(rel, AccessShareLock);
-
-	if (is_action)
-	{
-		sql = "INSERT INTO auditlog.action_types (action, description) VALUES ($1, $2) "
-			"ON CONFLICT DO NOTHING RETURNING id";
-		argtypes[0] = TEXTOID;
-		args[0] = CStringGetTextDatum(str);
-		argtypes[1] = TEXTOID;
-		if (description)
-			args[1] = CStringGetTextDatum(description);
-		else
-		{
-			args[1] = (Datum) 0;
-			argnulls[1] = 'n';
-		}
-	}
+	if (kind == KIND_ACTION)
+		SpiArg(&args, TEXTOID, CStringGetTextDatum(str));
 	else
 	{
-		sql = "INSERT INTO auditlog.labels (kind, label) VALUES ($1, $2) "
-			"ON CONFLICT DO NOTHING RETURNING id";
-		argtypes[0] = CHAROID;
-		args[0] = CharGetDatum(kind);
-		argtypes[1] = TEXTOID;
-		args[1] = CStringGetTextDatum(str);
+		SpiArg(&args, CHAROID, CharGetDatum(kind));
+		SpiArg(&args, TEXTOID, CStringGetTextDatum(str));
 	}
-
-	AuditBecomeOwner(owner, &st);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "auditlog: SPI_connect failed");
-	ret = SPI_execute_with_args(sql, 2, argtypes, args, argnulls, false, 1);
-	if (ret != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "auditlog: could not add \"%s\" to its dictionary: %s",
-			 str, SPI_result_code_string(ret));
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			id = DatumGetInt32(d);
-	}
-	SPI_finish();
-	AuditResumeCaller(&st);
+	AuditConnectAsOwner(&st);
+	if (kind == KIND_ACTION)
+		SpiExec("INSERT INTO auditlog.action_types (action) VALUES ($1) "
+				"ON CONFLICT DO NOTHING RETURNING id", &args, SPI_OK_INSERT_RETURNING);
+	else
+		SpiExec("INSERT INTO auditlog.labels (kind, label) VALUES ($1, $2) "
+				"ON CONFLICT DO NOTHING RETURNING id", &args, SPI_OK_INSERT_RETURNING);
+	id = SpiFirstInt32(0);
+	AuditFinishAsOwner(&st);
 	return id;
 }
 
 /* The id of a string in its dictionary, added there when new. */
 static int32
-Resolve(char kind, const char *str, const char *description)
+Resolve(char kind, const char *str)
 {
 	LabelKey	key;
 	LabelEntry *e;
@@ -346,7 +325,7 @@ Resolve(char kind, const char *str, const char *description)
 	e = (LabelEntry *) hash_search(label_cache, &key, HASH_FIND, NULL);
 	if (e)
 	{
-		if (strlen(str) <= AUDIT_MAX_LABEL)
+		if (AuditLabelFits(str))
 		{
 			strcpy(m->str, str);
 			m->id = e->id;
@@ -357,7 +336,7 @@ Resolve(char kind, const char *str, const char *description)
 	id = LookupRow(kind, str);
 	for (int attempt = 0; id == 0 && attempt < 3; attempt++)
 	{
-		id = InsertRow(kind, str, description);
+		id = InsertRow(kind, str);
 		if (id == 0)
 			id = LookupRow(kind, str);
 	}
@@ -377,15 +356,21 @@ Resolve(char kind, const char *str, const char *description)
 int32
 AuditLabelId(char kind, const char *label)
 {
-	return Resolve(kind, label, NULL);
+	return Resolve(kind, label);
 }
 
-/*
- * Id of an action in auditlog.action_types; a new action is added with the
- * given description (may be NULL).
- */
+/* Id of an action in auditlog.action_types; a new action is added with no description. */
 int32
-AuditActionId(const char *action, const char *description)
+AuditActionId(const char *action)
 {
-	return Resolve(KIND_ACTION, action, description);
+	return Resolve(KIND_ACTION, action);
+}
+
+/* Module start-up: the cache follows transactions and our objects. */
+void
+LabelsInit(void)
+{
+	RegisterXactCallback(LabelXactCallback, NULL);
+	RegisterSubXactCallback(LabelSubXactCallback, NULL);
+	AuditOnReset(LabelsReset);
 }

@@ -1,10 +1,18 @@
-/* src/outcome.c — the auditlog.outcome base type: I/O, comparison, hashing */
-#include "auditlog.h"
+/*-------------------------------------------------------------------------
+ *
+ * src/outcome.c
+ *	  The auditlog.outcome base type: I/O, comparison, hashing, labels.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
 
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
+
+#include "outcome.h"
 
 /* Names in sort order; the index is the stored byte. */
 static const char *const outcome_names[AUDIT_OUTCOME_COUNT] = {

@@ -1,36 +1,76 @@
-/* src/summary.c — per-day and per-month event counts, kept exact behind a watermark */
-#include "auditlog.h"
+/*-------------------------------------------------------------------------
+ *
+ * src/summary.c
+ *	  Per-day and per-month event counts, kept exact behind a watermark.
+ *
+ * auditlog.event_counts holds how many events there are per UTC day and per
+ * UTC month, for every combination of action, resource type, organisation
+ * and outcome, over all actors (GRAIN_DAY, GRAIN_MONTH), and per actor and
+ * UTC month (GRAIN_ACTOR_MONTH; per actor and day would cost nearly a row
+ * per event); and for all time, over all actors (GRAIN_ALL) and per actor
+ * (GRAIN_ACTOR_ALL); and per actor, day and outcome alone (GRAIN_ACTOR_DAY),
+ * for the common "this user, these days". It covers exactly the events
+ * whose id is at most auditlog.summary_state.summarized_upto; a count adds
+ * the events above that watermark by scanning them, so counts are exact
+ * whatever the summaries' lag. Every read and write of event_counts is in
+ * this file.
+ *
+ * The watermark may only pass id v once no transaction can still commit an
+ * event with an id <= v. Writers take their transaction id before each event
+ * id (event_form.c), so a transaction holding an id <= v had its xid before
+ * v was read from the sequence. Each run therefore records the sequence's
+ * last value and, after it, the next transaction id to be assigned; a later
+ * run may move the watermark to that value once the oldest running
+ * transaction is no older than that transaction id.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
 
-#include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
-#include "utils/rel.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
 
-/*
- * auditlog.event_counts holds how many events there are per UTC day and per
- * UTC month, for every combination of action, resource type, organisation
- * and outcome, over all actors (grains 'd', 'm'), and per actor and UTC
- * month ('M'; per actor and day would cost nearly a row per event); and
- * for all time, over all actors ('a') and per actor ('A'); and per actor,
- * day and outcome alone ('U'), for the common "this user, these days". It
- * covers exactly the events whose id is at most
- * auditlog.summary_state.summarized_upto; a count adds the events above
- * that watermark by scanning them, so counts are exact whatever the
- * summaries' lag.
- *
- * The watermark may only pass id v once no transaction can still commit an
- * event with an id <= v. Writers take their transaction id before each event
- * id (event.c), so a transaction holding an id <= v had its xid before v
- * was read from the sequence. Each run therefore records the sequence's
- * last value and, after it, the next transaction id to be assigned; a later
- * run may move the watermark to that value once the oldest running
- * transaction is no older than that transaction id.
+#include "catalog.h"
+#include "event.h"
+#include "owner.h"
+#include "spi_util.h"
+#include "summary.h"
+
+/* auditlog.summary_state's one row. */
+typedef struct SummaryState
+{
+	int64		summarized_upto;
+	int64		pending_upto;
+	int64		pending_xmax;
+} SummaryState;
+
+static uint64 FullXid(TransactionId xid);
+static bool TakeSummaryLock(void);
+static void ReadSummaryState(SummaryState *s);
+static uint64 OldestRunningXid(void);
+static int64 AddToCounts(int64 upto, int64 target);
+static void RecordHorizon(int64 pending_upto);
+static int64 SummarizedUpto(void);
+static int64 LastEventId(void);
+static TimestampTz UtcBoundary(TimestampTz ts, bool month, bool ceil);
+static void AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f);
+static int64 SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2);
+static int64 SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
+					   TimestampTz b3, TimestampTz b4);
+static void StartCountsQuery(StringInfo sql, SpiArgs *args, const char *what, char grain,
+							 const SearchFilters *f);
+static TimestampTz NewestBucket(const SearchFilters *f, char grain, TimestampTz hi);
+
+/* ------------------------------------------------------------------------
+ * internal: moving the summaries forward
+ * ------------------------------------------------------------------------
  */
 
 /* Full (epoch-qualified) form of a recent 32-bit transaction id. */
@@ -45,38 +85,302 @@ FullXid(TransactionId xid)
 	return ((uint64) epoch << 32) | xid;
 }
 
-/* One int8 from the first row of the last SPI query. */
-static int64
-GetInt8(int col)
+/* One summarizer at a time: false when another one holds the lock. */
+static bool
+TakeSummaryLock(void)
+{
+	SpiExec("SELECT pg_catalog.pg_try_advisory_xact_lock("
+			"'auditlog.event_counts'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8)",
+			NULL, SPI_OK_SELECT);
+	return SpiFirstBool(false);
+}
+
+/* Reads auditlog.summary_state. */
+static void
+ReadSummaryState(SummaryState *s)
 {
 	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
 
-	return isnull ? 0 : DatumGetInt64(d);
+	if (SpiExec("SELECT summarized_upto, pending_upto, pending_xmax FROM auditlog.summary_state",
+				NULL, SPI_OK_SELECT) != 1)
+		elog(ERROR, "auditlog: auditlog.summary_state must hold one row");
+	s->summarized_upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_summarized_upto, &isnull));
+	s->pending_upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_upto, &isnull));
+	s->pending_xmax = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_xmax, &isnull));
 }
 
 /*
+ * The oldest transaction of this database still running, as of now (only
+ * this database's backends write its events; prepared transactions count
+ * too), as a full transaction id.
+ */
+static uint64
+OldestRunningXid(void)
+{
+	uint64		oldest = U64FromFullTransactionId(ReadNextFullTransactionId());
+
+	/* the activity list is otherwise taken once per transaction, and kept */
+	pgstat_clear_snapshot();
+	SpiExec("SELECT a.backend_xid FROM pg_catalog.pg_stat_get_activity(NULL) a"
+			" WHERE a.datid OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
+			" WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+			" AND a.backend_xid IS NOT NULL"
+			" UNION ALL SELECT p.transaction FROM pg_catalog.pg_prepared_xacts p"
+			" WHERE p.database OPERATOR(pg_catalog.=) pg_catalog.current_database()",
+			NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SpiGetDatum(i, 1, &isnull);
+
+		if (!isnull && TransactionIdIsNormal(DatumGetTransactionId(d)))
+			oldest = Min(oldest, FullXid(DatumGetTransactionId(d)));
+	}
+	return oldest;
+}
+
+/*
+ * Adds the events with ids in (upto, target] to the counts and moves the
+ * watermark to target. Returns how many events were added.
+ */
+static int64
+AddToCounts(int64 upto, int64 target)
+{
+	SpiArgs		args = {0};
+	char	   *sql;
+	int64		added;
+
+	SpiArg(&args, INT8OID, Int64GetDatum(upto));
+	SpiArg(&args, INT8OID, Int64GetDatum(target));
+	sql = psprintf("WITH agg AS ("
+				   " SELECT pg_catalog.date_trunc('day', e.occurred_at, 'UTC') AS day,"
+				   " e.actor_ref, e.action_ref,"
+				   " COALESCE(e.resource_type_ref, 0) AS rt, COALESCE(e.org_ref, 0) AS org,"
+				   " e.outcome, pg_catalog.count(*) AS n"
+				   " FROM auditlog.event_store e"
+				   " WHERE e.id OPERATOR(pg_catalog.>) $1 AND e.id OPERATOR(pg_catalog.<=) $2"
+				   " GROUP BY 1, 2, 3, 4, 5, 6),"
+				   " ins AS (INSERT INTO auditlog.event_counts AS c"
+				   " (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n)"
+				   " SELECT g.grain,"
+				   " CASE WHEN g.grain IN ('%c', '%c') THEN a.day"
+				   " WHEN g.grain IN ('%c', '%c') THEN '-infinity'"
+				   " ELSE pg_catalog.date_trunc('month', a.day, 'UTC') END,"
+				   " CASE WHEN g.grain IN ('%c', '%c', '%c') THEN a.actor_ref ELSE 0 END,"
+				   " CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.action_ref END,"
+				   " CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.rt END,"
+				   " CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.org END,"
+				   " a.outcome, pg_catalog.sum(a.n)"
+				   " FROM agg a CROSS JOIN (VALUES ('%c'::\"char\"), ('%c'), ('%c'), ('%c'), ('%c'), ('%c'))"
+				   " AS g(grain)"
+				   " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+				   " ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
+				   " DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n"
+				   " RETURNING 1)"
+				   " SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 FROM agg a",
+				   GRAIN_DAY, GRAIN_ACTOR_DAY,
+				   GRAIN_ALL, GRAIN_ACTOR_ALL,
+				   GRAIN_ACTOR_MONTH, GRAIN_ACTOR_ALL, GRAIN_ACTOR_DAY,
+				   GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY,
+				   GRAIN_DAY, GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_DAY, GRAIN_ALL,
+				   GRAIN_ACTOR_ALL);
+	SpiExec(sql, &args, SPI_OK_SELECT);
+	added = SpiFirstInt64(0);
+
+	args.n = 0;
+	SpiArg(&args, INT8OID, Int64GetDatum(target));
+	SpiExec("UPDATE auditlog.summary_state SET summarized_upto = $1", &args, SPI_OK_UPDATE);
+	return added;
+}
+
+/*
+ * Records the next horizon: the sequence's last value and, read after it,
+ * the next transaction id; every xid that took an id <= last is older.
+ */
+static void
+RecordHorizon(int64 pending_upto)
+{
+	SpiArgs		args = {0};
+	int64		last;
+
+	SpiExec("SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+			" FROM auditlog.event_store_id_seq", NULL, SPI_OK_SELECT);
+	last = SpiFirstInt64(0);
+	if (last <= pending_upto)
+		return;
+	SpiArg(&args, INT8OID, Int64GetDatum(last));
+	SpiArg(&args, INT8OID, Int64GetDatum((int64) U64FromFullTransactionId(ReadNextFullTransactionId())));
+	SpiExec("UPDATE auditlog.summary_state SET pending_upto = $1, pending_xmax = $2",
+			&args, SPI_OK_UPDATE);
+}
+
+/* ------------------------------------------------------------------------
+ * internal: counting with the summaries
+ * ------------------------------------------------------------------------
+ */
+
+/* The watermark: every event with an id up to it is in the summaries. */
+static int64
+SummarizedUpto(void)
+{
+	SpiArgs		args = {0};
+
+	if (SpiQuery("SELECT s.summarized_upto FROM auditlog.summary_state s", &args, 1) != 1)
+		elog(ERROR, "auditlog: auditlog.summary_state must hold one row");
+	return SpiFirstInt64(0);
+}
+
+/* The last event id handed out, whether or not its transaction committed. */
+static int64
+LastEventId(void)
+{
+	SpiArgs		args = {0};
+
+	SpiQuery("SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END"
+			 " FROM auditlog.event_store_id_seq s", &args, 1);
+	return SpiFirstInt64(0);
+}
+
+/*
+ * Start of the UTC day (or month) holding ts, or of the next one when
+ * 'ceil' and ts is not already a start.
+ */
+static TimestampTz
+UtcBoundary(TimestampTz ts, bool month, bool ceil)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	Timestamp	start;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return ts;
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (month)
+		tm.tm_mday = 1;
+	if (tm2timestamp(&tm, 0, NULL, &start) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	if (ceil && start < ts)
+	{
+		if (month)
+		{
+			if (++tm.tm_mon > MONTHS_PER_YEAR)
+			{
+				tm.tm_mon = 1;
+				tm.tm_year++;
+			}
+			if (tm2timestamp(&tm, 0, NULL, &start) != 0)
+				return DT_NOEND;
+		}
+		else
+			start += USECS_PER_DAY;
+	}
+	return start;
+}
+
+/* Appends the conditions on auditlog.event_counts aliased 'c' for the filters. */
+static void
+AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
+{
+	if (f->has_action)
+		appendStringInfo(sql, " AND c.action_ref OPERATOR(pg_catalog.=) ANY ($%d)",
+						 SpiArg(args, INT4ARRAYOID, SearchActionRefsArray(f)));
+	if (f->has_resource_type)
+		appendStringInfo(sql, " AND c.resource_type_ref OPERATOR(pg_catalog.=) $%d",
+						 SpiArg(args, INT4OID, Int32GetDatum(f->resource_type_ref)));
+	if (f->has_org)
+		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) $%d",
+						 SpiArg(args, INT4OID, Int32GetDatum(f->org_ref)));
+	if (f->has_outcome)
+		appendStringInfo(sql, " AND c.outcome OPERATOR(auditlog.=) $%d",
+						 SpiArg(args, AuditOutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
+}
+
+/*
+ * Starts a query over auditlog.event_counts aliased 'c': SELECT <what>, the
+ * rows of one grain for the filter's actor (0: all actors); the caller
+ * adds the buckets, then AppendCountFilters the other filters.
+ */
+static void
+StartCountsQuery(StringInfo sql, SpiArgs *args, const char *what, char grain,
+				 const SearchFilters *f)
+{
+	initStringInfo(sql);
+	appendStringInfo(sql,
+					 "SELECT %s FROM auditlog.event_counts c"
+					 " WHERE c.grain OPERATOR(pg_catalog.=) $%d AND c.actor_ref OPERATOR(pg_catalog.=) $%d",
+					 what,
+					 SpiArg(args, CHAROID, CharGetDatum(grain)),
+					 SpiArg(args, INT4OID, Int32GetDatum(f->has_actor ? f->actor_ref : 0)));
+}
+
+/* Sum of the summary rows of one grain over the buckets in [b1, b2). */
+static int64
+SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2)
+{
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	Datum		d;
+
+	if (b1 >= b2)
+		return 0;
+	/* one range per query: a plain index range, read from the index alone */
+	StartCountsQuery(&sql, &args, "pg_catalog.sum(c.n)", grain, f);
+	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.>=) $%d AND c.bucket OPERATOR(pg_catalog.<) $%d",
+					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b1)),
+					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b2)));
+	AppendCountFilters(&sql, &args, f);
+	SpiQuery(sql.data, &args, 1);
+	return SpiFirstDatum(&d) ? DatumGetInt64(DirectFunctionCall1(numeric_int8, d)) : 0;
+}
+
+/* Sum of the summary rows of one grain over buckets in [b1, b2) and [b3, b4). */
+static int64
+SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
+		  TimestampTz b3, TimestampTz b4)
+{
+	return SumRange(f, grain, b1, b2) + SumRange(f, grain, b3, b4);
+}
+
+/* Start of the newest bucket of a grain with events matching the filters, before hi. */
+static TimestampTz
+NewestBucket(const SearchFilters *f, char grain, TimestampTz hi)
+{
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	Datum		d;
+
+	StartCountsQuery(&sql, &args, "pg_catalog.max(c.bucket)", grain, f);
+	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.<) $%d",
+					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(hi)));
+	AppendCountFilters(&sql, &args, f);
+	SpiQuery(sql.data, &args, 1);
+	return SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+}
+
+/* ------------------------------------------------------------------------
+ * exported
+ * ------------------------------------------------------------------------
+ */
+
+/*
  * Moves the summaries forward by at most max_events events. Returns how
- * many events were added to them. When 'quiet', a transaction that cannot
- * summarize (read-only, or with a transaction-wide snapshot) just gets 0.
+ * many events were added to them.
  */
 int64
-AuditSummarize(int64 max_events, bool quiet)
+AuditSummarize(int64 max_events)
 {
-	Relation	rel;
-	Oid			owner;
 	AuditOwnerState st;
+	SummaryState s;
 	int64		done = 0;
-	bool		isnull;
-	int64		upto,
-				pending_upto,
-				pending_xmax;
-	uint64		oldest;
 
 	if (XactReadOnly || RecoveryInProgress() || IsolationUsesXactSnapshot())
 	{
-		if (quiet)
-			return 0;
 		PreventCommandIfReadOnly("auditlog.summarize()");
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
@@ -84,142 +388,128 @@ AuditSummarize(int64 max_events, bool quiet)
 				 errhint("It needs a fresh snapshot for every step; run it on its own.")));
 	}
 
-	rel = table_open(AuditRelid("summary_state"), AccessShareLock);
-	owner = rel->rd_rel->relowner;
-	table_close(rel, AccessShareLock);
-	AuditBecomeOwner(owner, &st);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "auditlog: SPI_connect failed");
-
-	/* one summarizer at a time; the others leave it to that one */
-	if (SPI_execute("SELECT pg_catalog.pg_try_advisory_xact_lock("
-					"'auditlog.event_counts'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8)",
-					false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "auditlog: could not take the summary lock");
-	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-		goto out;
-
-	if (SPI_execute("SELECT summarized_upto, pending_upto, pending_xmax FROM auditlog.summary_state",
-					false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "auditlog: auditlog.summary_state must hold one row");
-	upto = GetInt8(1);
-	pending_upto = GetInt8(2);
-	pending_xmax = GetInt8(3);
-
-	/*
-	 * The oldest transaction of this database still running, as of now
-	 * (only this database's backends write its events; prepared
-	 * transactions count too).
-	 */
-	oldest = U64FromFullTransactionId(ReadNextFullTransactionId());
-	/* the activity list is otherwise taken once per transaction, and kept */
-	pgstat_clear_snapshot();
-	if (SPI_execute("SELECT a.backend_xid FROM pg_catalog.pg_stat_get_activity(NULL) a"
-					" WHERE a.datid OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
-					" WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
-					" AND a.backend_xid IS NOT NULL"
-					" UNION ALL SELECT p.transaction FROM pg_catalog.pg_prepared_xacts p"
-					" WHERE p.database OPERATOR(pg_catalog.=) pg_catalog.current_database()",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "auditlog: could not list the running transactions");
-	for (uint64 i = 0; i < SPI_processed; i++)
+	AuditConnectAsOwner(&st);
+	if (TakeSummaryLock())
 	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		ReadSummaryState(&s);
+		if (OldestRunningXid() >= (uint64) s.pending_xmax)
+		{
+			if (s.pending_upto > s.summarized_upto)
+			{
+				int64		target = s.pending_upto;
 
-		if (!isnull && TransactionIdIsNormal(DatumGetTransactionId(d)))
-			oldest = Min(oldest, FullXid(DatumGetTransactionId(d)));
+				if (max_events > 0 && target - s.summarized_upto > max_events)
+					target = s.summarized_upto + max_events;
+				done = AddToCounts(s.summarized_upto, target);
+				s.summarized_upto = target;
+			}
+			/* caught up with the last horizon: record the next one */
+			if (s.summarized_upto >= s.pending_upto)
+				RecordHorizon(s.pending_upto);
+		}
 	}
-	if (oldest < (uint64) pending_xmax)
-		goto out;
-
-	if (pending_upto > upto)
-	{
-		int64		target = pending_upto;
-		int64		added;
-		Oid			types[2] = {INT8OID, INT8OID};
-		Datum		values[2];
-
-		if (max_events > 0 && target - upto > max_events)
-			target = upto + max_events;
-		values[0] = Int64GetDatum(upto);
-		values[1] = Int64GetDatum(target);
-		if (SPI_execute_with_args(
-								  "WITH agg AS ("
-								  " SELECT pg_catalog.date_trunc('day', e.occurred_at, 'UTC') AS day,"
-								  " e.actor_ref, e.action_ref,"
-								  " COALESCE(e.resource_type_ref, 0) AS rt, COALESCE(e.org_ref, 0) AS org,"
-								  " e.outcome, pg_catalog.count(*) AS n"
-								  " FROM auditlog.event_store e"
-								  " WHERE e.id OPERATOR(pg_catalog.>) $1 AND e.id OPERATOR(pg_catalog.<=) $2"
-								  " GROUP BY 1, 2, 3, 4, 5, 6),"
-								  " ins AS (INSERT INTO auditlog.event_counts AS c"
-								  " (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n)"
-								  " SELECT g.grain,"
-								  " CASE g.grain WHEN 'd' THEN a.day WHEN 'U' THEN a.day"
-								  " WHEN 'a' THEN '-infinity' WHEN 'A' THEN '-infinity'"
-								  " ELSE pg_catalog.date_trunc('month', a.day, 'UTC') END,"
-								  " CASE WHEN g.grain IN ('M', 'A', 'U') THEN a.actor_ref ELSE 0 END,"
-								  " CASE WHEN g.grain OPERATOR(pg_catalog.=) 'U' THEN 0 ELSE a.action_ref END,"
-								  " CASE WHEN g.grain OPERATOR(pg_catalog.=) 'U' THEN 0 ELSE a.rt END,"
-								  " CASE WHEN g.grain OPERATOR(pg_catalog.=) 'U' THEN 0 ELSE a.org END,"
-								  " a.outcome, pg_catalog.sum(a.n)"
-								  " FROM agg a CROSS JOIN (VALUES ('d'::\"char\"), ('m'), ('M'), ('U'), ('a'), ('A')) AS g(grain)"
-								  " GROUP BY 1, 2, 3, 4, 5, 6, 7"
-								  " ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
-								  " DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n"
-								  " RETURNING 1)"
-								  " SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 FROM agg a",
-								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "auditlog: could not update the event counts");
-		added = GetInt8(1);
-		values[0] = Int64GetDatum(target);
-		if (SPI_execute_with_args("UPDATE auditlog.summary_state SET summarized_upto = $1",
-								  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "auditlog: could not move the summary watermark");
-		done = added;
-		upto = target;
-	}
-
-	/* caught up with the last horizon: record the next one */
-	if (upto >= pending_upto)
-	{
-		Oid			types[2] = {INT8OID, INT8OID};
-		Datum		values[2];
-		int64		last;
-
-		if (SPI_execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
-						" FROM auditlog.event_store_id_seq", false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "auditlog: could not read the event id sequence");
-		last = GetInt8(1);
-		/* read after the sequence: every xid that took an id <= last is older */
-		values[0] = Int64GetDatum(last);
-		values[1] = Int64GetDatum((int64) U64FromFullTransactionId(ReadNextFullTransactionId()));
-		if (last > pending_upto &&
-			SPI_execute_with_args("UPDATE auditlog.summary_state SET pending_upto = $1, pending_xmax = $2",
-								  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "auditlog: could not record the summary horizon");
-	}
-
-out:
-	SPI_finish();
-	AuditResumeCaller(&st);
+	AuditFinishAsOwner(&st);
 	return done;
 }
 
-/* The watermark: every event with an id up to it is in the summaries. */
-int64
-AuditSummarizedUpto(void)
+/* Start of the oldest summarized month, or -infinity when nothing is summarized. */
+TimestampTz
+AuditOldestBucket(void)
 {
-	int64		upto;
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	SearchFilters all_actors = {0};
+	Datum		d;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "auditlog: SPI_connect failed");
-	if (SPI_execute("SELECT summarized_upto FROM auditlog.summary_state", true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "auditlog: auditlog.summary_state must hold one row");
-	upto = GetInt8(1);
-	SPI_finish();
-	return upto;
+	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_MONTH, &all_actors);
+	SpiQuery(sql.data, &args, 1);
+	return SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+}
+
+/*
+ * The number of events matching the filters, exact.
+ *
+ * The events up to the summaries' watermark are counted from
+ * auditlog.event_counts where whole buckets fit in the range: UTC months,
+ * then UTC days (per-actor counts exist per month only); what remains at the
+ * edges of the range (the parts of days the session's time zone cuts, or of
+ * months for an actor) is counted from the events. The events above the
+ * watermark are counted from the events too. A resource id is not in the
+ * summaries: its count always comes from the events.
+ *
+ * Also sets *newest to the start of the newest summarized day holding a
+ * match when nothing matches above the watermark (else -infinity): the page
+ * search starts there. (Per actor with other filters only months exist:
+ * too coarse a start.)
+ */
+int64
+AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
+{
+	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
+	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
+	TimestampTz d1,
+				d2,
+				m1,
+				m2;
+	int64		upto;
+	int64		total;
+	int64		tail = 0;
+	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type && !f->has_org;
+
+	*newest = DT_NOBEGIN;
+	if (f->nothing || lo >= hi)
+		return 0;
+	/* no condition on the id, so that a resource alone is an index-only count */
+	if (f->resource_id)
+		return SearchCountEvents(f, lo, hi, hi, hi, -1, false);
+
+	upto = SummarizedUpto();
+
+	/* whole UTC days [d1, d2), and within them whole UTC months [m1, m2) */
+	d1 = UtcBoundary(lo, false, true);
+	d2 = UtcBoundary(hi, false, false);
+	if (d1 >= d2)
+		d1 = d2 = hi;
+	m1 = UtcBoundary(d1, true, true);
+	m2 = UtcBoundary(d2, true, false);
+	if (m1 >= m2)
+		m1 = m2 = d2;
+
+	if (TIMESTAMP_IS_NOBEGIN(lo) && TIMESTAMP_IS_NOEND(hi))
+	{
+		/* all time: one bucket per combination */
+		total = SumCounts(f, f->has_actor ? GRAIN_ACTOR_ALL : GRAIN_ALL, lo, hi, hi, hi);
+	}
+	else if (actor_only)
+	{
+		/* an actor alone (and maybe an outcome): per actor and day */
+		total = SumCounts(f, GRAIN_ACTOR_DAY, d1, d2, d2, d2);
+		total += SearchCountEvents(f, lo, d1, d2, hi, upto, false);
+	}
+	else if (f->has_actor)
+	{
+		/* an actor with other filters: per month; the rest by hand */
+		total = SumCounts(f, GRAIN_ACTOR_MONTH, m1, m2, m2, m2);
+		total += SearchCountEvents(f, lo, m1, m2, hi, upto, false);
+	}
+	else
+	{
+		total = SumCounts(f, GRAIN_MONTH, m1, m2, m2, m2);
+		total += SumCounts(f, GRAIN_DAY, d1, m1, m2, d2);
+		total += SearchCountEvents(f, lo, d1, d2, hi, upto, false);
+	}
+	/* the events above the watermark, if the sequence went past it */
+	if (LastEventId() > upto)
+		tail = SearchCountEvents(f, lo, hi, hi, hi, upto, true);
+	total += tail;
+
+	/*
+	 * Where the page should start looking: the newest summarized bucket with
+	 * a match, when no newer event waits above the watermark.
+	 */
+	if (tail == 0 && total > 0 && (actor_only || !f->has_actor))
+		*newest = NewestBucket(f, actor_only ? GRAIN_ACTOR_DAY : GRAIN_DAY, hi);
+	return total;
 }
 
 /* ------------------------------------------------------------------------
@@ -232,8 +522,7 @@ PG_FUNCTION_INFO_V1(auditlog_summarize);
  * auditlog.summarize(max_events bigint DEFAULT 1000000) RETURNS bigint:
  * brings the precomputed counts up to date by at most max_events events and
  * returns how many it added. search() and event_count() are exact without
- * it, and faster the less they have to count by hand: run it every minute
- * or so (pg_cron), or after a bulk import, once per transaction.
+ * it, and faster the less they have to count by hand.
  */
 Datum
 auditlog_summarize(PG_FUNCTION_ARGS)
@@ -247,5 +536,5 @@ auditlog_summarize(PG_FUNCTION_ARGS)
 				 errhint("Pass how many events one call may add to the counts, such as 1000000.")));
 	max_events = PG_GETARG_INT64(0);
 	AuditFlushEvents();
-	PG_RETURN_INT64(AuditSummarize(max_events, false));
+	PG_RETURN_INT64(AuditSummarize(max_events));
 }

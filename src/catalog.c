@@ -1,0 +1,238 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/catalog.c
+ *	  Auditlog's own objects, found through the extension and cached.
+ *
+ * The C code never looks its objects up by a schema name the caller could
+ * have taken over: the schema is the one pg_extension records for the
+ * extension, and the relations are looked up in it. Everything is cached
+ * per backend and forgotten, together with every cache built on it, when a
+ * relcache invalidation names one of the relations (DROP EXTENSION, a
+ * restore, DDL on them) or the whole relcache.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "catalog.h"
+
+#define MAX_RESET_CALLBACKS 16
+
+static const char *const relation_names[AREL_COUNT] = {
+	[AREL_EVENT_STORE] = "event_store",
+	[AREL_EVENT_STORE_ID_SEQ] = "event_store_id_seq",
+	[AREL_LABELS] = "labels",
+	[AREL_LABELS_KIND_LABEL_KEY] = "labels_kind_label_key",
+	[AREL_ACTION_TYPES] = "action_types",
+	[AREL_ACTION_TYPES_ACTION_KEY] = "action_types_action_key",
+	[AREL_REGISTRY] = "registry",
+	[AREL_REGISTRY_PKEY] = "registry_pkey",
+	[AREL_SUMMARY_STATE] = "summary_state",
+};
+
+static bool extension_known = false;
+static Oid	extension_oid = InvalidOid;
+static Oid	extension_schema = InvalidOid;
+static Oid	extension_owner = InvalidOid;
+static Oid	relids[AREL_COUNT];
+static Oid	outcome_type = InvalidOid;
+
+static AuditResetCallback reset_callbacks[MAX_RESET_CALLBACKS];
+static int	n_reset_callbacks = 0;
+
+static void ResetAll(void);
+static void RelcacheCallback(Datum arg, Oid relid);
+static void LoadExtension(void);
+
+/* ------------------------------------------------------------------------
+ * internal
+ * ------------------------------------------------------------------------
+ */
+
+/* Forgets every oid and every cache built on them. */
+static void
+ResetAll(void)
+{
+	extension_known = false;
+	extension_oid = extension_schema = extension_owner = InvalidOid;
+	for (int i = 0; i < AREL_COUNT; i++)
+		relids[i] = InvalidOid;
+	outcome_type = InvalidOid;
+	for (int i = 0; i < n_reset_callbacks; i++)
+		reset_callbacks[i] ();
+}
+
+/* Relcache invalidation: reset when it concerns one of our relations. */
+static void
+RelcacheCallback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		ResetAll();
+		return;
+	}
+	for (int i = 0; i < AREL_COUNT; i++)
+	{
+		if (relids[i] == relid)
+		{
+			ResetAll();
+			return;
+		}
+	}
+}
+
+/* Reads the extension's oid, schema and owner from pg_extension. */
+static void
+LoadExtension(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("auditlog"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+
+		extension_oid = ext->oid;
+		extension_schema = ext->extnamespace;
+		extension_owner = ext->extowner;
+		extension_known = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/* ------------------------------------------------------------------------
+ * exported
+ * ------------------------------------------------------------------------
+ */
+
+/* Registers a function that drops a cache when our oids are forgotten. */
+void
+AuditOnReset(AuditResetCallback cb)
+{
+	if (n_reset_callbacks >= MAX_RESET_CALLBACKS)
+		elog(ERROR, "auditlog: too many reset callbacks");
+	reset_callbacks[n_reset_callbacks++] = cb;
+}
+
+/* Oid of the extension in this database, or InvalidOid when missing_ok. */
+Oid
+AuditExtensionOid(bool missing_ok)
+{
+	if (!extension_known)
+		LoadExtension();
+	if (!extension_known && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"auditlog\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION auditlog in this database.")));
+	return extension_oid;
+}
+
+/*
+ * True when the extension is installed and complete, read afresh: false
+ * while DROP EXTENSION auditlog runs, when our event triggers still fire.
+ */
+bool
+AuditExtensionPresent(void)
+{
+	extension_known = false;
+	LoadExtension();
+	return extension_known &&
+		OidIsValid(get_relname_relid(relation_names[AREL_REGISTRY], extension_schema));
+}
+
+/* Oid of the extension's schema; errors when the extension is not installed. */
+Oid
+AuditSchemaOid(void)
+{
+	(void) AuditExtensionOid(false);
+	return extension_schema;
+}
+
+/* The role that owns the extension: what auditlog's own SQL runs as. */
+Oid
+AuditExtensionOwner(void)
+{
+	(void) AuditExtensionOid(false);
+	return extension_owner;
+}
+
+/* Oid of one of the extension's relations. */
+Oid
+AuditRelid(AuditRelation rel)
+{
+	Assert(rel >= 0 && rel < AREL_COUNT);
+	if (!OidIsValid(relids[rel]))
+	{
+		Oid			relid = get_relname_relid(relation_names[rel], AuditSchemaOid());
+
+		if (!OidIsValid(relid))
+		{
+			/* the extension may have been dropped and created again since */
+			extension_known = false;
+			relid = get_relname_relid(relation_names[rel], AuditSchemaOid());
+		}
+		if (!OidIsValid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("relation \"%s\" of extension auditlog does not exist",
+							relation_names[rel]),
+					 errhint("The auditlog extension is damaged; reinstall it.")));
+		relids[rel] = relid;
+	}
+	return relids[rel];
+}
+
+/* Oid of type outcome, in the extension's schema. */
+Oid
+AuditOutcomeTypeOid(void)
+{
+	if (!OidIsValid(outcome_type))
+	{
+		Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+											CStringGetDatum("outcome"),
+											ObjectIdGetDatum(AuditSchemaOid()));
+
+		if (!OidIsValid(typid))
+			elog(ERROR, "auditlog: type outcome is missing");
+		outcome_type = typid;
+	}
+	return outcome_type;
+}
+
+/* Errors unless one of our tables has the number of columns the C code expects. */
+void
+AuditCheckNatts(Relation rel, int natts)
+{
+	if (RelationGetDescr(rel)->natts != natts)
+		elog(ERROR, "auditlog: %s has %d columns, expected %d",
+			 RelationGetRelationName(rel), RelationGetDescr(rel)->natts, natts);
+}
+
+/* Module start-up: follow invalidations of our relations. */
+void
+CatalogInit(void)
+{
+	CacheRegisterRelcacheCallback(RelcacheCallback, (Datum) 0);
+}

@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/event.h
+ *	  One event: as callers describe it, as a row, and its way to the store.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AUDITLOG_EVENT_H
+#define AUDITLOG_EVENT_H
+
+#include "access/xact.h"
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+#include "catalog.h"
+#include "outcome.h"
+
+/* One event as the callers describe it; AuditFormEvent fills in the rest. */
+typedef struct AuditEvent
+{
+	TimestampTz occurred_at;	/* 0: the statement's start time */
+	const char *action;			/* validated by the caller */
+	const char *actor;			/* NULL: resolved from the settings or the role */
+	const char *actor_id;
+	const char *resource_type;
+	const char *resource_id;
+	AuditOutcome outcome;
+	const char *org_id;			/* NULL: from auditlog.org_id */
+	Jsonb	   *details;		/* may be NULL */
+} AuditEvent;
+
+/* An event as a row of auditlog.event_store (index: Anum_event_store_* - 1). */
+typedef struct AuditRow
+{
+	Datum		values[Natts_event_store];
+	bool		nulls[Natts_event_store];
+} AuditRow;
+
+/* event_form.c: an event's row, with the context the application cannot forge */
+extern void AuditFormEvent(AuditEvent *ev, AuditRow *row);
+extern void EventFormInit(void);
+
+/* event_store.c: the rows written into auditlog.event_store */
+extern int64 AuditStoreRows(AuditRow *rows, int n);
+extern void EventStoreInit(void);
+
+/* event_queue.c: the queue of trigger events and the write of one event */
+#define AUDIT_QUEUE_MAX 1000	/* events queued before they are written */
+extern void AuditQueueEvent(AuditEvent *ev);
+extern void AuditFlushEvents(void);
+extern int64 AuditWriteEvent(AuditEvent *ev);
+extern void EventQueueInit(void);
+
+#endif							/* AUDITLOG_EVENT_H */

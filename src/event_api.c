@@ -1,0 +1,194 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/event_api.c
+ *	  The SQL functions that write events: log_event, import_event, set_actor.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "event.h"
+#include "validate.h"
+
+/* Arguments of log_event, in order; import_event has occurred_at first. */
+enum
+{
+	EARG_ACTION = 0,
+	EARG_RESOURCE_TYPE,
+	EARG_RESOURCE_ID,
+	EARG_OUTCOME,
+	EARG_DETAILS,
+	EARG_ACTOR,
+	EARG_ACTOR_ID,
+	EARG_ORG_ID
+};
+
+static char *OptionalText(FunctionCallInfo fcinfo, int n);
+static void RequireArg(FunctionCallInfo fcinfo, int n, const char *name);
+static void ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev);
+static void SetLocal(const char *name, const char *value);
+
+/* ------------------------------------------------------------------------
+ * internal
+ * ------------------------------------------------------------------------
+ */
+
+/* A text argument as a C string, or NULL. */
+static char *
+OptionalText(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* Errors when a required argument is NULL. */
+static void
+RequireArg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/*
+ * Reads the arguments shared by log_event and import_event, starting at
+ * argument 'first' (action, resource_type, resource_id, outcome, details,
+ * actor, actor_id, org_id), and validates them.
+ */
+static void
+ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	RequireArg(fcinfo, first + EARG_ACTION, "action");
+	ev->action = OptionalText(fcinfo, first + EARG_ACTION);
+	AuditCheckAction(ev->action);
+	ev->resource_type = OptionalText(fcinfo, first + EARG_RESOURCE_TYPE);
+	ev->resource_id = OptionalText(fcinfo, first + EARG_RESOURCE_ID);
+	if (ev->resource_id && !ev->resource_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("resource_id \"%s\" given without a resource_type", ev->resource_id),
+				 errhint("A resource is a type and an id, such as ('connection', 'eae3a753').")));
+	RequireArg(fcinfo, first + EARG_OUTCOME, "outcome");
+	ev->outcome = PG_GETARG_AUDIT_OUTCOME(first + EARG_OUTCOME);
+	(void) AuditOutcomeName(ev->outcome);
+	if (!PG_ARGISNULL(first + EARG_DETAILS))
+	{
+		ev->details = PG_GETARG_JSONB_P(first + EARG_DETAILS);
+		if (!JB_ROOT_IS_OBJECT(ev->details) || JB_ROOT_IS_SCALAR(ev->details))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("details must be a JSON object"),
+					 errhint("Wrap the value in an object, such as '{\"reason\": \"...\"}'.")));
+	}
+	ev->actor = OptionalText(fcinfo, first + EARG_ACTOR);
+	ev->actor_id = OptionalText(fcinfo, first + EARG_ACTOR_ID);
+	ev->org_id = OptionalText(fcinfo, first + EARG_ORG_ID);
+}
+
+/* Sets one of our settings for the rest of the transaction. */
+static void
+SetLocal(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/* ------------------------------------------------------------------------
+ * SQL-callable functions
+ * ------------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(auditlog_log_event);
+/*
+ * auditlog.log_event(action, resource_type, resource_id, outcome, details,
+ * actor, actor_id, org_id) RETURNS bigint: records what the application did.
+ */
+Datum
+auditlog_log_event(PG_FUNCTION_ARGS)
+{
+	AuditEvent	ev;
+
+	PreventCommandIfReadOnly("auditlog.log_event()");
+	ReadEventArgs(fcinfo, 0, &ev);
+	PG_RETURN_INT64(AuditWriteEvent(&ev));
+}
+
+PG_FUNCTION_INFO_V1(auditlog_import_event);
+/*
+ * auditlog.import_event(occurred_at, action, resource_type, resource_id,
+ * outcome, details, actor, actor_id, org_id) RETURNS bigint: backfills an
+ * event from another system with its original time. Its details carry
+ * "imported": true, so an imported event is never mistaken for a live one.
+ */
+Datum
+auditlog_import_event(PG_FUNCTION_ARGS)
+{
+	AuditEvent	ev;
+	TimestampTz occurred_at;
+	Datum		mark;
+
+	PreventCommandIfReadOnly("auditlog.import_event()");
+	RequireArg(fcinfo, 0, "occurred_at");
+	occurred_at = PG_GETARG_TIMESTAMPTZ(0);
+	if (TIMESTAMP_NOT_FINITE(occurred_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("occurred_at must be a finite time"),
+				 errhint("Pass the time at which the event happened in the other system.")));
+	if (occurred_at > GetCurrentTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("occurred_at %s is in the future", timestamptz_to_str(occurred_at)),
+				 errdetail("The server's clock reads %s.", timestamptz_to_str(GetCurrentTimestamp())),
+				 errhint("Imported events happened in the past; check the time zone of the value.")));
+	ReadEventArgs(fcinfo, 1, &ev);
+	ev.occurred_at = occurred_at;
+
+	mark = DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"imported\": true}"));
+	if (ev.details)
+		ev.details = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+														JsonbPGetDatum(ev.details), mark));
+	else
+		ev.details = DatumGetJsonbP(mark);
+	PG_RETURN_INT64(AuditWriteEvent(&ev));
+}
+
+PG_FUNCTION_INFO_V1(auditlog_set_actor);
+/*
+ * auditlog.set_actor(actor text, actor_id text DEFAULT NULL): who acts, for
+ * the current transaction only (like SET LOCAL).
+ */
+Datum
+auditlog_set_actor(PG_FUNCTION_ARGS)
+{
+	static const char *const actor_hint = "Pass a display name, or 'system' for automated work.";
+	char	   *actor;
+	char	   *actor_id;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("actor must not be null"),
+				 errhint("%s", actor_hint)));
+	actor = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	AuditCheckLabel("actor", actor, actor_hint);
+	actor_id = OptionalText(fcinfo, 1);
+	AuditCheckLabelLength("actor_id", actor_id);
+	if (!IsTransactionBlock())
+		ereport(WARNING,
+				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+				 errmsg("auditlog.set_actor() outside a transaction block has no lasting effect"),
+				 errhint("Call it after BEGIN, in the transaction whose work it describes.")));
+	SetLocal("auditlog.actor", actor);
+	SetLocal("auditlog.actor_id", actor_id ? actor_id : "");
+	PG_RETURN_VOID();
+}

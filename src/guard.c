@@ -1,0 +1,40 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/guard.c
+ *	  The trigger that keeps auditlog's tables append-only.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "utils/rel.h"
+
+PG_FUNCTION_INFO_V1(auditlog_refuse_change);
+/* Trigger that keeps the audit tables append-only, for every role. */
+Datum
+auditlog_refuse_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *what;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("auditlog_refuse_change() must be called as a trigger")));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		what = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		what = "DELETE";
+	else if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		what = "TRUNCATE";
+	else
+		what = "this change";
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s of auditlog.%s is not allowed", what,
+					RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("The audit log is append-only, for every role including its owner."),
+			 errhint("Events are only ever added, with auditlog.log_event() or by the triggers of registered tables.")));
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/registry.h
+ *	  The registered tables: shared by registry.c and ddl.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AUDITLOG_REGISTRY_H
+#define AUDITLOG_REGISTRY_H
+
+#include "nodes/pg_list.h"
+
+/* These run SQL: call them inside AuditConnectAsOwner(). */
+extern bool RegistryHas(Oid relid);
+extern bool RegistryAudits(Oid relid);
+extern void RegistryAddStatementTriggers(Oid relid);
+extern void RegistryDropStatementTriggers(Oid relid);
+
+extern char *QualifiedRelationName(Oid relid);
+
+#endif							/* AUDITLOG_REGISTRY_H */

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/spi_util.h
+ *	  Running auditlog's internal SQL: parameters, cached plans, results.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AUDITLOG_SPI_UTIL_H
+#define AUDITLOG_SPI_UTIL_H
+
+#include "executor/spi.h"
+#include "nodes/pg_list.h"
+
+/* Parameters of one query, numbered $1, $2, ... as they are added. */
+#define SPI_MAX_ARGS 16
+typedef struct SpiArgs
+{
+	int			n;
+	Oid			types[SPI_MAX_ARGS];
+	Datum		values[SPI_MAX_ARGS];
+	char		nulls[SPI_MAX_ARGS];
+} SpiArgs;
+
+extern int	SpiArg(SpiArgs *args, Oid type, Datum value);
+extern int	SpiArgNull(SpiArgs *args, Oid type);
+extern int	SpiArgName(SpiArgs *args, const char *name);
+extern uint64 SpiQuery(const char *sql, SpiArgs *args, long limit);
+extern uint64 SpiExec(const char *sql, SpiArgs *args, int expect);
+
+extern Datum SpiGetDatum(uint64 row, int col, bool *isnull);
+extern bool SpiFirstDatum(Datum *value);
+extern int32 SpiFirstInt32(int32 if_none);
+extern int64 SpiFirstInt64(int64 if_none);
+extern bool SpiFirstBool(bool if_none);
+extern List *SpiColumnOids(int col);
+
+extern void SpiUtilInit(void);
+
+#endif							/* AUDITLOG_SPI_UTIL_H */

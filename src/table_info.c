@@ -1,0 +1,380 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/table_info.c
+ *	  The backend-local description of each registered table.
+ *
+ * Each registered table (or partition of one) gets a backend-local
+ * description, built on its first change and dropped on any relcache
+ * invalidation of the table or of its registered ancestor: what each column
+ * becomes in an event (kept, redacted or left out, and how its value turns
+ * into JSON), which columns make the resource id, and the action names.
+ * The row trigger then needs no catalog access and no SQL at all.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/partition.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "catalog.h"
+#include "table_info.h"
+
+/* The options of a registration, as read from auditlog.registry. */
+typedef struct Registration
+{
+	char	   *resource_type;
+	char	   *id_column;		/* NULL: the primary key */
+	char	   *org_column;		/* NULL: none */
+	ArrayType  *exclude;
+	ArrayType  *redact;
+} Registration;
+
+static HTAB *table_cache = NULL;
+
+static void TableCacheCallback(Datum arg, Oid relid);
+static void TableCacheReset(void);
+static bool InNameArray(ArrayType *arr, const char *name);
+static JsonConv ChooseConv(Oid basetype);
+static Oid	FindRegistration(Oid relid, Registration *reg);
+static void DescribeColumn(TableInfo *t, Form_pg_attribute att, const Registration *reg, int i);
+static int	CompareKeys(const void *a, const void *b, void *arg);
+static void AddPrimaryKey(TableInfo *t, Relation rel);
+static bool BuildTableInfo(TableInfo *t, Relation rel, bool missing_ok);
+
+/* Drops the descriptions of a table and of every partition audited through it. */
+static void
+TableCacheCallback(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	TableInfo  *t;
+
+	if (table_cache == NULL)
+		return;
+	hash_seq_init(&status, table_cache);
+	while ((t = (TableInfo *) hash_seq_search(&status)) != NULL)
+	{
+		if (!OidIsValid(relid) || t->relid == relid || t->registered == relid)
+			t->valid = false;
+	}
+}
+
+/* Drops every description (the extension was dropped or reinstalled). */
+static void
+TableCacheReset(void)
+{
+	TableCacheCallback((Datum) 0, InvalidOid);
+}
+
+/* True when 'name' is in the name[] array. */
+static bool
+InNameArray(ArrayType *arr, const char *name)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		if (!nulls[i] && strcmp(NameStr(*DatumGetName(elems[i])), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* How to turn a value of the type into JSON. */
+static JsonConv
+ChooseConv(Oid basetype)
+{
+	switch (basetype)
+	{
+		case BOOLOID:
+			return CONV_BOOL;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return CONV_INT;
+		case NUMERICOID:
+			return CONV_NUMERIC;
+		case TEXTOID:
+		case VARCHAROID:
+			return CONV_TEXT;
+		case JSONBOID:
+			return CONV_JSONB;
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return CONV_DATETIME;
+		case BPCHAROID:
+		case NAMEOID:
+		case CHAROID:
+		case UUIDOID:
+		case INETOID:
+		case CIDROID:
+		case MACADDROID:
+		case BYTEAOID:
+		case OIDOID:
+			return CONV_OUTPUT;
+		default:
+			if (type_is_enum(basetype))
+				return CONV_OUTPUT;
+			return CONV_TO_JSONB;
+	}
+}
+
+/*
+ * Finds the registry row for relid or its nearest registered ancestor and
+ * reads its options into *reg (in the current memory context). Returns the
+ * registered table's oid, or InvalidOid.
+ */
+static Oid
+FindRegistration(Oid relid, Registration *reg)
+{
+	List	   *candidates = list_make1_oid(relid);
+	Relation	rel;
+	ListCell   *lc;
+	Snapshot	snap;
+	Oid			found = InvalidOid;
+
+	if (get_rel_relispartition(relid))
+		candidates = list_concat(candidates, get_partition_ancestors(relid));
+
+	rel = table_open(AuditRelid(AREL_REGISTRY), AccessShareLock);
+	AuditCheckNatts(rel, Natts_registry);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	foreach(lc, candidates)
+	{
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		ScanKeyInit(&key, Anum_registry_tbl, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(lfirst_oid(lc)));
+		scan = systable_beginscan(rel, AuditRelid(AREL_REGISTRY_PKEY), true, snap, 1, &key);
+		tup = systable_getnext(scan);
+		if (HeapTupleIsValid(tup))
+		{
+			TupleDesc	desc = RelationGetDescr(rel);
+			bool		isnull;
+			Datum		d;
+
+			found = lfirst_oid(lc);
+			reg->resource_type = TextDatumGetCString(heap_getattr(tup, Anum_registry_resource_type,
+																  desc, &isnull));
+			d = heap_getattr(tup, Anum_registry_id_column, desc, &isnull);
+			reg->id_column = isnull ? NULL : pstrdup(NameStr(*DatumGetName(d)));
+			d = heap_getattr(tup, Anum_registry_org_column, desc, &isnull);
+			reg->org_column = isnull ? NULL : pstrdup(NameStr(*DatumGetName(d)));
+			reg->exclude = DatumGetArrayTypePCopy(heap_getattr(tup, Anum_registry_exclude_columns,
+															   desc, &isnull));
+			reg->redact = DatumGetArrayTypePCopy(heap_getattr(tup, Anum_registry_redact_columns,
+															  desc, &isnull));
+		}
+		systable_endscan(scan);
+		if (OidIsValid(found))
+			break;
+	}
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/* Describes column i of the table (not dropped): its mode, JSON conversion, role. */
+static void
+DescribeColumn(TableInfo *t, Form_pg_attribute att, const Registration *reg, int i)
+{
+	ColumnInfo *c = &t->cols[i];
+	Oid			outfn;
+	bool		varlena;
+
+	c->name = pstrdup(NameStr(att->attname));
+	c->namelen = strlen(c->name);
+	if (InNameArray(reg->exclude, c->name))
+		c->mode = COL_EXCLUDED;
+	else if (InNameArray(reg->redact, c->name))
+		c->mode = COL_REDACTED;
+	else
+		c->mode = COL_AUDITED;
+	c->typid = getBaseType(att->atttypid);
+	c->typlen = att->attlen;
+	c->typbyval = att->attbyval;
+	c->conv = ChooseConv(c->typid);
+	getTypeOutputInfo(att->atttypid, &outfn, &varlena);
+	fmgr_info_cxt(outfn, &c->out, t->cxt);
+	if (c->conv == CONV_TO_JSONB)
+	{
+		fmgr_info_cxt(F_TO_JSONB, &c->to_jsonb, t->cxt);
+		c->to_jsonb.fn_expr = (Node *)
+			makeFuncExpr(F_TO_JSONB, JSONBOID,
+						 list_make1(makeNullConst(att->atttypid, att->atttypmod,
+												  att->attcollation)),
+						 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	}
+	if (reg->org_column && strcmp(reg->org_column, c->name) == 0)
+		t->org_col = i;
+	if (reg->id_column && strcmp(reg->id_column, c->name) == 0)
+		t->keys[t->nkeys++] = i;
+}
+
+/* jsonb's order of object keys: by length, then bytewise; unnamed columns last. */
+static int
+CompareKeys(const void *a, const void *b, void *arg)
+{
+	ColumnInfo *cols = (ColumnInfo *) arg;
+	ColumnInfo *ca = &cols[*(const int *) a];
+	ColumnInfo *cb = &cols[*(const int *) b];
+
+	if (ca->name == NULL || cb->name == NULL)
+		return (ca->name == NULL) - (cb->name == NULL);
+	if (ca->namelen != cb->namelen)
+		return ca->namelen < cb->namelen ? -1 : 1;
+	return memcmp(ca->name, cb->name, ca->namelen);
+}
+
+/* The resource id's columns when no id column is given: the primary key, in its order. */
+static void
+AddPrimaryKey(TableInfo *t, Relation rel)
+{
+	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	Relation	idx;
+
+	if (!OidIsValid(pk))
+		return;
+	idx = index_open(pk, AccessShareLock);
+	for (int k = 0; k < idx->rd_index->indnkeyatts; k++)
+	{
+		int			attno = idx->rd_index->indkey.values[k];
+
+		if (attno > 0)
+			t->keys[t->nkeys++] = attno - 1;
+	}
+	index_close(idx, AccessShareLock);
+}
+
+/*
+ * Builds the description of a table from its registration and its columns.
+ * Returns false when the table is not registered and missing_ok.
+ */
+static bool
+BuildTableInfo(TableInfo *t, Relation rel, bool missing_ok)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Registration reg;
+	MemoryContext old;
+
+	if (t->cxt)
+		MemoryContextReset(t->cxt);
+	else
+		t->cxt = AllocSetContextCreate(CacheMemoryContext, "auditlog table",
+									   ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(t->cxt);
+
+	t->registered = FindRegistration(RelationGetRelid(rel), &reg);
+	if (!OidIsValid(t->registered))
+	{
+		MemoryContextSwitchTo(old);
+		if (missing_ok)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" has an auditlog trigger but is not registered",
+						RelationGetRelationName(rel)),
+				 errhint("Run auditlog.register_table('%s'::regclass), or drop the trigger auditlog_row.",
+						 RelationGetRelationName(rel))));
+	}
+
+	t->resource_type = reg.resource_type;
+	t->actions[ACT_CREATE] = psprintf("%s.create", t->resource_type);
+	t->actions[ACT_UPDATE] = psprintf("%s.update", t->resource_type);
+	t->actions[ACT_DELETE] = psprintf("%s.delete", t->resource_type);
+	t->actions[ACT_TRUNCATE] = psprintf("%s.truncate", t->resource_type);
+
+	t->natts = desc->natts;
+	t->cols = palloc0(sizeof(ColumnInfo) * Max(desc->natts, 1));
+	t->org_col = -1;
+	t->nkeys = 0;
+	t->keys = palloc0(sizeof(int) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			t->cols[i].mode = COL_EXCLUDED;
+		else
+			DescribeColumn(t, att, &reg, i);
+	}
+
+	/*
+	 * jsonb keeps an object's keys sorted (shorter first, then bytewise);
+	 * pushing them in that order makes its sort a single check.
+	 */
+	t->key_order = palloc(sizeof(int) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+		t->key_order[i] = i;
+	qsort_arg(t->key_order, desc->natts, sizeof(int), CompareKeys, t->cols);
+
+	if (!reg.id_column)
+		AddPrimaryKey(t, rel);
+	MemoryContextSwitchTo(old);
+	t->valid = true;
+	return true;
+}
+
+/*
+ * The description of the table a trigger fired on, built when missing or
+ * stale; NULL when the table is not registered and missing_ok.
+ */
+TableInfo *
+AuditGetTableInfo(Relation rel, bool missing_ok)
+{
+	Oid			relid = RelationGetRelid(rel);
+	TableInfo  *t;
+	bool		found;
+
+	if (table_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(TableInfo);
+		ctl.hcxt = CacheMemoryContext;
+		table_cache = hash_create("auditlog tables", 64, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	t = (TableInfo *) hash_search(table_cache, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		t->valid = false;
+		t->cxt = NULL;
+	}
+	if (!t->valid || t->natts != RelationGetDescr(rel)->natts)
+	{
+		t->valid = false;
+		if (!BuildTableInfo(t, rel, missing_ok))
+			return NULL;
+	}
+	return t;
+}
+
+/* Module start-up: descriptions follow the tables and our objects. */
+void
+TableInfoInit(void)
+{
+	CacheRegisterRelcacheCallback(TableCacheCallback, (Datum) 0);
+	AuditOnReset(TableCacheReset);
+}
