@@ -24,7 +24,7 @@ OBJS = \
 	src/search.o \
 	src/display.o
 
-DATA = sql/auditlog--0.1.0.sql
+DATA = sql/auditlog--0.1.0.sql sql/auditlog--0.2.0.sql sql/auditlog--0.1.0--0.2.0.sql
 
 # pg_regress: inputs in test/sql, expected outputs in test/expected,
 # results in test/results.

@@ -19,7 +19,12 @@
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
+#include "access/stratnum.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "utils/memutils.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -49,6 +54,7 @@ static Oid	extension_schema = InvalidOid;
 static Oid	extension_owner = InvalidOid;
 static Oid	relids[AREL_COUNT];
 static Oid	outcome_type = InvalidOid;
+static char *outcome_eq = NULL;
 
 static AuditResetCallback reset_callbacks[MAX_RESET_CALLBACKS];
 static int	n_reset_callbacks = 0;
@@ -71,6 +77,9 @@ ResetAll(void)
 	for (int i = 0; i < AREL_COUNT; i++)
 		relids[i] = InvalidOid;
 	outcome_type = InvalidOid;
+	if (outcome_eq)
+		pfree(outcome_eq);
+	outcome_eq = NULL;
 	for (int i = 0; i < n_reset_callbacks; i++)
 		reset_callbacks[i] ();
 }
@@ -219,6 +228,36 @@ AuditOutcomeTypeOid(void)
 		outcome_type = typid;
 	}
 	return outcome_type;
+}
+
+/*
+ * "OPERATOR(schema.=)" for two outcomes, for the SQL the C code builds: the
+ * equality of the type's btree operator class, wherever it lives (in
+ * pg_catalog since 0.2.0, in the extension's schema before the update).
+ */
+const char *
+AuditOutcomeEqOperator(void)
+{
+	if (outcome_eq == NULL)
+	{
+		Oid			typid = AuditOutcomeTypeOid();
+		Oid			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+		Oid			opr = InvalidOid;
+		HeapTuple	tup;
+		char	   *nsp;
+
+		if (OidIsValid(opclass))
+			opr = get_opfamily_member(get_opclass_family(opclass), typid, typid,
+									  BTEqualStrategyNumber);
+		tup = OidIsValid(opr) ? SearchSysCache1(OPEROID, ObjectIdGetDatum(opr)) : NULL;
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "auditlog: the equality operator of type outcome is missing");
+		nsp = get_namespace_name(((Form_pg_operator) GETSTRUCT(tup))->oprnamespace);
+		ReleaseSysCache(tup);
+		outcome_eq = MemoryContextStrdup(CacheMemoryContext,
+										 psprintf("OPERATOR(%s.=)", quote_identifier(nsp)));
+	}
+	return outcome_eq;
 }
 
 /* Errors unless one of our tables has the number of columns the C code expects. */

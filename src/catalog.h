@@ -95,6 +95,7 @@ extern bool AuditExtensionPresent(void);
 extern Oid	AuditSchemaOid(void);
 extern Oid	AuditRelid(AuditRelation rel);
 extern Oid	AuditOutcomeTypeOid(void);
+extern const char *AuditOutcomeEqOperator(void);
 extern Oid	AuditExtensionOwner(void);
 extern void AuditCheckNatts(Relation rel, int natts);
 

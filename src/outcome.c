@@ -130,6 +130,28 @@ auditlog_outcome_cmp(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(a - b);
 }
 
+PG_FUNCTION_INFO_V1(auditlog_outcome_smaller);
+/* The smaller of two outcomes: min()'s transition function. */
+Datum
+auditlog_outcome_smaller(PG_FUNCTION_ARGS)
+{
+	AuditOutcome a = PG_GETARG_AUDIT_OUTCOME(0);
+	AuditOutcome b = PG_GETARG_AUDIT_OUTCOME(1);
+
+	PG_RETURN_AUDIT_OUTCOME(a < b ? a : b);
+}
+
+PG_FUNCTION_INFO_V1(auditlog_outcome_larger);
+/* The larger of two outcomes: max()'s transition function. */
+Datum
+auditlog_outcome_larger(PG_FUNCTION_ARGS)
+{
+	AuditOutcome a = PG_GETARG_AUDIT_OUTCOME(0);
+	AuditOutcome b = PG_GETARG_AUDIT_OUTCOME(1);
+
+	PG_RETURN_AUDIT_OUTCOME(a > b ? a : b);
+}
+
 PG_FUNCTION_INFO_V1(auditlog_outcome_hash);
 /* hash support function 1. */
 Datum

@@ -291,7 +291,7 @@ SearchAppendFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
 		AppendCondition(sql, &first, "e.org_ref OPERATOR(pg_catalog.=) $%d",
 						SpiArg(args, INT4OID, Int32GetDatum(f->org_ref)));
 	if (f->has_outcome)
-		AppendCondition(sql, &first, "e.outcome OPERATOR(auditlog.=) $%d",
+		AppendCondition(sql, &first, psprintf("e.outcome %s $%%d", AuditOutcomeEqOperator()),
 						SpiArg(args, AuditOutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
 	return first;
 }

@@ -297,7 +297,7 @@ AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
 		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) $%d",
 						 SpiArg(args, INT4OID, Int32GetDatum(f->org_ref)));
 	if (f->has_outcome)
-		appendStringInfo(sql, " AND c.outcome OPERATOR(auditlog.=) $%d",
+		appendStringInfo(sql, " AND c.outcome %s $%d", AuditOutcomeEqOperator(),
 						 SpiArg(args, AuditOutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
 }
 

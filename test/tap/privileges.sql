@@ -64,13 +64,17 @@ SELECT ok(NOT has_sequence_privilege('auditlog_tap_nobody', 'auditlog.event_stor
                                      'USAGE, SELECT, UPDATE'),
           'PUBLIC cannot use the event id sequence');
 
--- PUBLIC may execute exactly the harmless functions: those of the outcome
+-- PUBLIC may execute exactly the harmless functions of the extension,
+-- wherever they live (min and max are in pg_catalog): those of the outcome
 -- type, outcome_label and set_actor. Anything that reads, writes or imports
 -- events, and the append-only triggers, are closed.
 SELECT set_eq($$
     SELECT p.oid::regprocedure::text
       FROM pg_proc p
-     WHERE p.pronamespace = 'auditlog'::regnamespace
+     WHERE p.oid IN (SELECT d.objid FROM pg_depend d
+                      WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+                        AND d.refclassid = 'pg_extension'::regclass
+                        AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'auditlog'))
        AND has_function_privilege('auditlog_tap_nobody', p.oid, 'EXECUTE')
 $$, ARRAY[
     'auditlog.outcome_in(cstring)',
@@ -86,6 +90,10 @@ $$, ARRAY[
     'auditlog.outcome_cmp(auditlog.outcome,auditlog.outcome)',
     'auditlog.outcome_hash(auditlog.outcome)',
     'auditlog.outcome_hash_extended(auditlog.outcome,bigint)',
+    'auditlog.outcome_smaller(auditlog.outcome,auditlog.outcome)',
+    'auditlog.outcome_larger(auditlog.outcome,auditlog.outcome)',
+    'min(auditlog.outcome)',
+    'max(auditlog.outcome)',
     'auditlog.outcome_label(auditlog.outcome)',
     'auditlog.initials(text)',
     'auditlog.format_time(timestamp with time zone)',

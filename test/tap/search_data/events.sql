@@ -128,7 +128,7 @@ $$
        AND (c.resource_type IS NULL OR e.resource_type = c.resource_type)
        AND (c.from_date IS NULL OR e.occurred_at >= c.from_date::timestamptz)
        AND (c.to_date IS NULL OR e.occurred_at < (c.to_date + 1)::timestamptz)
-       AND (c.outcome IS NULL OR e.outcome OPERATOR(auditlog.=) c.outcome)
+       AND (c.outcome IS NULL OR e.outcome = c.outcome)
        AND (c.resource_id IS NULL OR e.resource_id = c.resource_id)
        AND (c.org_id IS NULL OR e.org_id = c.org_id)
 $$;

@@ -1,0 +1,609 @@
+/* sql/auditlog--0.2.0.sql — install script of the auditlog extension, version 0.2.0 */
+
+\echo Use "CREATE EXTENSION auditlog" to load this file. \quit
+
+-- Schema usage is public so that anyone can name the outcome type and the
+-- display helpers; every table and every function that reads or writes
+-- events is closed to PUBLIC and granted explicitly (see README).
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+---------------------------------------------------------------------------
+-- The outcome type
+---------------------------------------------------------------------------
+
+CREATE TYPE auditlog.outcome;
+
+CREATE FUNCTION auditlog.outcome_in(cstring) RETURNS auditlog.outcome
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_in'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.outcome_out(auditlog.outcome) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_out'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.outcome_recv(internal) RETURNS auditlog.outcome
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_recv'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.outcome_send(auditlog.outcome) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_send'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE auditlog.outcome (
+    INPUT = auditlog.outcome_in,
+    OUTPUT = auditlog.outcome_out,
+    RECEIVE = auditlog.outcome_recv,
+    SEND = auditlog.outcome_send,
+    INTERNALLENGTH = 1,
+    PASSEDBYVALUE,
+    ALIGNMENT = char,
+    STORAGE = plain,
+    CATEGORY = 'E'
+);
+COMMENT ON TYPE auditlog.outcome IS
+    'Result of an audited action: success < failure < denied (one byte)';
+
+CREATE FUNCTION auditlog.outcome_eq(auditlog.outcome, auditlog.outcome) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_ne(auditlog.outcome, auditlog.outcome) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_lt(auditlog.outcome, auditlog.outcome) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_le(auditlog.outcome, auditlog.outcome) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_gt(auditlog.outcome, auditlog.outcome) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_ge(auditlog.outcome, auditlog.outcome) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_cmp(auditlog.outcome, auditlog.outcome) RETURNS integer
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_hash(auditlog.outcome) RETURNS integer
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION auditlog.outcome_hash_extended(auditlog.outcome, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+-- The operators live in pg_catalog, which every session searches whatever
+-- its search_path, so that ad-hoc SQL (WHERE outcome = 'denied', IN,
+-- BETWEEN, CASE outcome WHEN ...) works from sessions whose path is
+-- "$user", public or pg_catalog alone, as it would with a SQL enum. They
+-- take only auditlog.outcome, so they cannot capture anything else.
+CREATE OPERATOR pg_catalog.= (
+    LEFTARG = auditlog.outcome, RIGHTARG = auditlog.outcome,
+    FUNCTION = auditlog.outcome_eq,
+    COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
+    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES
+);
+CREATE OPERATOR pg_catalog.<> (
+    LEFTARG = auditlog.outcome, RIGHTARG = auditlog.outcome,
+    FUNCTION = auditlog.outcome_ne,
+    COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
+    RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR pg_catalog.< (
+    LEFTARG = auditlog.outcome, RIGHTARG = auditlog.outcome,
+    FUNCTION = auditlog.outcome_lt,
+    COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
+    RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR pg_catalog.<= (
+    LEFTARG = auditlog.outcome, RIGHTARG = auditlog.outcome,
+    FUNCTION = auditlog.outcome_le,
+    COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
+    RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR pg_catalog.> (
+    LEFTARG = auditlog.outcome, RIGHTARG = auditlog.outcome,
+    FUNCTION = auditlog.outcome_gt,
+    COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
+    RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR pg_catalog.>= (
+    LEFTARG = auditlog.outcome, RIGHTARG = auditlog.outcome,
+    FUNCTION = auditlog.outcome_ge,
+    COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
+    RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+CREATE OPERATOR CLASS auditlog.outcome_ops
+    DEFAULT FOR TYPE auditlog.outcome USING btree AS
+        OPERATOR 1 pg_catalog.<,
+        OPERATOR 2 pg_catalog.<=,
+        OPERATOR 3 pg_catalog.=,
+        OPERATOR 4 pg_catalog.>=,
+        OPERATOR 5 pg_catalog.>,
+        FUNCTION 1 auditlog.outcome_cmp(auditlog.outcome, auditlog.outcome),
+        FUNCTION 4 (auditlog.outcome, auditlog.outcome) btequalimage(oid);
+
+CREATE OPERATOR CLASS auditlog.outcome_hash_ops
+    DEFAULT FOR TYPE auditlog.outcome USING hash AS
+        OPERATOR 1 pg_catalog.=,
+        FUNCTION 1 auditlog.outcome_hash(auditlog.outcome),
+        FUNCTION 2 auditlog.outcome_hash_extended(auditlog.outcome, bigint);
+
+CREATE CAST (auditlog.outcome AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS auditlog.outcome) WITH INOUT;
+
+-- What an ordered type is expected to have: min() and max(), found from
+-- any search_path like the operators.
+CREATE FUNCTION auditlog.outcome_smaller(auditlog.outcome, auditlog.outcome) RETURNS auditlog.outcome
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.outcome_larger(auditlog.outcome, auditlog.outcome) RETURNS auditlog.outcome
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE pg_catalog.min(auditlog.outcome) (
+    SFUNC = auditlog.outcome_smaller, STYPE = auditlog.outcome,
+    COMBINEFUNC = auditlog.outcome_smaller, SORTOP = OPERATOR(pg_catalog.<), PARALLEL = SAFE
+);
+CREATE AGGREGATE pg_catalog.max(auditlog.outcome) (
+    SFUNC = auditlog.outcome_larger, STYPE = auditlog.outcome,
+    COMBINEFUNC = auditlog.outcome_larger, SORTOP = OPERATOR(pg_catalog.>), PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pg_catalog.min(auditlog.outcome) IS 'The first outcome in the order success < failure < denied';
+COMMENT ON AGGREGATE pg_catalog.max(auditlog.outcome) IS 'The last outcome in the order success < failure < denied: the worst one';
+
+---------------------------------------------------------------------------
+-- Dictionaries: each repeating string is stored once
+---------------------------------------------------------------------------
+
+CREATE TABLE auditlog.labels (
+    id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    kind "char" NOT NULL CHECK (kind IN ('a', 'i', 'r', 'o', 'u', 'n')),
+    label text COLLATE "C" NOT NULL,
+    CONSTRAINT labels_kind_label_key UNIQUE (kind, label)
+);
+COMMENT ON TABLE auditlog.labels IS
+    'Each actor, actor id, resource type, organisation, database role and application name '
+    'that events mention, stored once (kind a, i, r, o, u, n)';
+
+CREATE TABLE auditlog.action_types (
+    id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    action text COLLATE "C" NOT NULL,
+    description text,
+    builtin boolean NOT NULL DEFAULT false,
+    CONSTRAINT action_types_action_key UNIQUE (action),
+    CONSTRAINT action_types_action_check
+        CHECK (action ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$')
+);
+COMMENT ON TABLE auditlog.action_types IS
+    'Catalogue of every known action: seeded, added by register_table, and by the first event of a new action';
+
+INSERT INTO auditlog.action_types (action, description, builtin) VALUES
+    ('auth.login', 'User logged into the platform', true),
+    ('credential.token_refresh', 'System refreshed an OAuth token for a connection', true);
+
+---------------------------------------------------------------------------
+-- The event store
+---------------------------------------------------------------------------
+
+-- One row per event, compact: the repeating strings are ids into the
+-- dictionaries above; auditlog.events shows them as text.
+CREATE TABLE auditlog.event_store (
+    id bigint NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    txid bigint NOT NULL,
+    action_ref integer NOT NULL,
+    actor_ref integer NOT NULL,
+    actor_id_ref integer,
+    resource_type_ref integer,
+    org_ref integer,
+    db_user_ref integer NOT NULL,
+    application_ref integer,
+    outcome auditlog.outcome NOT NULL,
+    client_addr inet,
+    resource_id text COLLATE "C",
+    details jsonb
+);
+COMMENT ON TABLE auditlog.event_store IS
+    'Storage of the events, append-only; read auditlog.events';
+
+CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
+
+-- Events arrive in id and (nearly) time order, so block-range indexes find
+-- them at a tiny fraction of a btree's size and write cost. Ids are unique
+-- by construction: only the sequence makes them and no row ever changes.
+CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id);
+CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at);
+-- "What happened to this connection?": a resource's events, found and
+-- counted (type and id, from the index alone) without reading the others.
+-- Resources repeat from event to event, so btree deduplication keeps this
+-- at a few bytes per event.
+CREATE INDEX event_store_resource_idx ON auditlog.event_store (resource_id, resource_type_ref)
+    WHERE resource_id IS NOT NULL;
+
+-- The text columns are stored in the C collation (fast, and the same on
+-- every server); the view shows them in the database's default collation,
+-- as a plain table would have them (ORDER BY actor, comparisons with
+-- ordinary text).
+CREATE VIEW auditlog.events AS
+SELECT e.id,
+       e.occurred_at,
+       ac.label COLLATE "default" AS actor,
+       ai.label COLLATE "default" AS actor_id,
+       t.action COLLATE "default" AS action,
+       rt.label COLLATE "default" AS resource_type,
+       e.resource_id COLLATE "default" AS resource_id,
+       e.outcome,
+       og.label COLLATE "default" AS org_id,
+       e.details,
+       du.label COLLATE "default" AS db_user,
+       e.client_addr,
+       an.label COLLATE "default" AS application_name,
+       e.txid
+  FROM auditlog.event_store e
+  LEFT JOIN auditlog.action_types t ON t.id = e.action_ref
+  LEFT JOIN auditlog.labels ac ON ac.id = e.actor_ref
+  LEFT JOIN auditlog.labels ai ON ai.id = e.actor_id_ref
+  LEFT JOIN auditlog.labels rt ON rt.id = e.resource_type_ref
+  LEFT JOIN auditlog.labels og ON og.id = e.org_ref
+  LEFT JOIN auditlog.labels du ON du.id = e.db_user_ref
+  LEFT JOIN auditlog.labels an ON an.id = e.application_ref;
+COMMENT ON VIEW auditlog.events IS
+    'Every event: when, who, what, on which resource, with what outcome, and its context';
+
+-- pg_dump keeps the events, the dictionaries and the sequences' positions.
+SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store', '');
+SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('auditlog.labels', '');
+SELECT pg_catalog.pg_extension_config_dump('auditlog.labels_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types_id_seq', '');
+
+---------------------------------------------------------------------------
+-- Append-only
+---------------------------------------------------------------------------
+
+CREATE FUNCTION auditlog.refuse_change() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_refuse_change' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.refuse_change() IS
+    'Trigger keeping the audit tables append-only';
+
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.event_store
+    FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.event_store
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.labels
+    FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.labels
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only BEFORE DELETE ON auditlog.action_types
+    FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.action_types
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+
+-- An action's name is what events point at: only its description may change.
+CREATE FUNCTION auditlog.keep_action_name() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS
+$$
+BEGIN
+    IF NEW.id IS DISTINCT FROM OLD.id OR NEW.action IS DISTINCT FROM OLD.action THEN
+        RAISE EXCEPTION 'the name and id of action "%" cannot change', OLD.action
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only the description of an action can be updated.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION auditlog.keep_action_name() IS
+    'Trigger letting only the description of an action change';
+CREATE TRIGGER keep_action_name BEFORE UPDATE ON auditlog.action_types
+    FOR EACH ROW EXECUTE FUNCTION auditlog.keep_action_name();
+
+-- Fired even under session_replication_role = replica, so that not even a
+-- superuser's replication-mode session edits events with plain SQL.
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER keep_action_name;
+
+---------------------------------------------------------------------------
+-- Writing events
+---------------------------------------------------------------------------
+
+CREATE FUNCTION auditlog.log_event(
+    action text,
+    resource_type text DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT 'success',
+    details jsonb DEFAULT NULL,
+    actor text DEFAULT NULL,
+    actor_id text DEFAULT NULL,
+    org_id text DEFAULT NULL)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_log_event'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text) IS
+    'Records one event of the application and returns its id';
+
+CREATE FUNCTION auditlog.set_actor(actor text, actor_id text DEFAULT NULL)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'auditlog_set_actor'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.set_actor(text, text) IS
+    'Sets auditlog.actor and auditlog.actor_id for the current transaction';
+
+CREATE FUNCTION auditlog.outcome_label(auditlog.outcome) RETURNS text
+    AS 'MODULE_PATHNAME', 'auditlog_outcome_label'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auditlog.outcome_label(auditlog.outcome) IS
+    'Display label of an outcome: Success, Failure, Denied';
+
+---------------------------------------------------------------------------
+-- Privileges: closed by default, granted explicitly (README, "Privileges")
+---------------------------------------------------------------------------
+
+REVOKE ALL ON ALL TABLES IN SCHEMA auditlog FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA auditlog FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.refuse_change() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.keep_action_name() FROM PUBLIC;
+
+CREATE FUNCTION auditlog.import_event(
+    occurred_at timestamptz,
+    action text,
+    resource_type text DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT 'success',
+    details jsonb DEFAULT NULL,
+    actor text DEFAULT NULL,
+    actor_id text DEFAULT NULL,
+    org_id text DEFAULT NULL)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_import_event'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.import_event(timestamptz, text, text, text, auditlog.outcome, jsonb, text, text, text) IS
+    'Backfills one event with its original time; its details say it was imported. Granted to no one by default';
+REVOKE EXECUTE ON FUNCTION auditlog.import_event(timestamptz, text, text, text, auditlog.outcome, jsonb, text, text, text) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Registered tables: row changes become events
+---------------------------------------------------------------------------
+
+CREATE TABLE auditlog.registry (
+    tbl regclass PRIMARY KEY,
+    resource_type text NOT NULL CHECK (resource_type ~ '^[a-z][a-z0-9_]*$'),
+    id_column name,
+    exclude_columns name[] NOT NULL DEFAULT '{}',
+    redact_columns name[] NOT NULL DEFAULT '{}',
+    org_column name,
+    registered_at timestamptz NOT NULL DEFAULT now(),
+    registered_by name NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE auditlog.registry IS
+    'Options of each registered table; written by register_table and unregister_table only';
+SELECT pg_catalog.pg_extension_config_dump('auditlog.registry', '');
+
+CREATE VIEW auditlog.registered_tables AS
+SELECT r.tbl AS table_name,
+       r.resource_type,
+       CASE WHEN r.id_column IS NOT NULL THEN ARRAY[r.id_column] ELSE
+                (SELECT array_agg(a.attname ORDER BY k.ord)
+                   FROM pg_catalog.pg_index i
+                  CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  WHERE i.indrelid = r.tbl AND i.indisprimary
+                    AND k.ord <= i.indnkeyatts) END AS id_columns,
+       r.exclude_columns,
+       r.redact_columns,
+       r.org_column,
+       r.registered_at,
+       r.registered_by
+  FROM auditlog.registry r;
+COMMENT ON VIEW auditlog.registered_tables IS
+    'The tables whose INSERT, UPDATE, DELETE and TRUNCATE are events, with their options';
+
+CREATE FUNCTION auditlog.row_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_row_trigger' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.row_trigger() IS
+    'AFTER ROW trigger of registered tables: one event per inserted, updated or deleted row';
+CREATE FUNCTION auditlog.statement_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_statement_trigger' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.statement_trigger() IS
+    'AFTER TRUNCATE trigger of registered tables and their partitions: one event per emptied table';
+
+CREATE FUNCTION auditlog.register_table(
+    tbl regclass,
+    resource_type text DEFAULT NULL,
+    id_column name DEFAULT NULL,
+    exclude_columns name[] DEFAULT '{}',
+    redact_columns name[] DEFAULT '{}',
+    org_column name DEFAULT NULL)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'auditlog_register_table'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.register_table(regclass, text, name, name[], name[], name) IS
+    'Audits every INSERT, UPDATE, DELETE and TRUNCATE of a table; registering again updates the options';
+
+CREATE FUNCTION auditlog.unregister_table(tbl regclass)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'auditlog_unregister_table'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.unregister_table(regclass) IS
+    'Stops auditing a table; its past events stay';
+
+-- The registry follows the audited tables: renamed and dropped columns,
+-- dropped tables.
+CREATE FUNCTION auditlog.follow_ddl() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'auditlog_follow_ddl' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.follow_ddl() IS
+    'Event trigger keeping auditlog.registry in step with ALTER TABLE and DROP TABLE';
+CREATE EVENT TRIGGER auditlog_follow_alter ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE SCHEMA')
+    EXECUTE FUNCTION auditlog.follow_ddl();
+CREATE EVENT TRIGGER auditlog_check_attach ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION auditlog.follow_ddl();
+CREATE EVENT TRIGGER auditlog_follow_drop ON sql_drop
+    EXECUTE FUNCTION auditlog.follow_ddl();
+-- Also under session_replication_role = replica: a column renamed there must
+-- stay redacted under its new name.
+ALTER EVENT TRIGGER auditlog_follow_alter ENABLE ALWAYS;
+ALTER EVENT TRIGGER auditlog_check_attach ENABLE ALWAYS;
+ALTER EVENT TRIGGER auditlog_follow_drop ENABLE ALWAYS;
+
+REVOKE ALL ON auditlog.registry FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.row_trigger() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.statement_trigger() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.follow_ddl() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.register_table(regclass, text, name, name[], name[], name) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.unregister_table(regclass) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Reading events: search, counts, filter options, display helpers
+---------------------------------------------------------------------------
+
+-- search(), event_count() and filter_options() run as the extension's owner
+-- with a pinned search_path, so that a reader needs EXECUTE on them and no
+-- privilege on the tables behind the log (README, "Privileges"):
+--   GRANT EXECUTE ON FUNCTION
+--       auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint),
+--       auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text),
+--       auditlog.filter_options()
+--     TO dashboard;
+-- The display helpers know nothing of the log and are open to PUBLIC.
+
+CREATE TYPE auditlog.search_row AS (
+    id bigint,
+    occurred_at timestamptz,
+    actor text,
+    actor_id text,
+    action text,
+    resource_type text,
+    resource_id text,
+    outcome auditlog.outcome,
+    org_id text,
+    details jsonb,
+    db_user text,
+    client_addr inet,
+    application_name text,
+    txid bigint,
+    total_count bigint
+);
+COMMENT ON TYPE auditlog.search_row IS
+    'A row of auditlog.search(): an event as auditlog.events shows it, and total_count, '
+    'the number of events matching the filters';
+
+CREATE FUNCTION auditlog.search(
+    actor text DEFAULT NULL,
+    action text DEFAULT NULL,
+    resource_type text DEFAULT NULL,
+    from_date date DEFAULT NULL,
+    to_date date DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    org_id text DEFAULT NULL,
+    page_size integer DEFAULT 100,
+    before_id bigint DEFAULT NULL)
+RETURNS SETOF auditlog.search_row
+    AS 'MODULE_PATHNAME', 'auditlog_search'
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    ROWS 100;
+COMMENT ON FUNCTION auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint) IS
+    'One page of the events matching the filters, newest first by (occurred_at, id), each row '
+    'with the total count; before_id: the page after that event. Dates are whole days of the '
+    'session time zone, both included; action is exact or a category such as ''credential.*''';
+
+CREATE FUNCTION auditlog.event_count(
+    actor text DEFAULT NULL,
+    action text DEFAULT NULL,
+    resource_type text DEFAULT NULL,
+    from_date date DEFAULT NULL,
+    to_date date DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    org_id text DEFAULT NULL)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_event_count'
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text) IS
+    'The number of events matching the filters of auditlog.search(), its total_count';
+
+-- Read from the dictionaries, not from the events: they hold exactly the
+-- values that committed events (and registered tables) use, and stay small.
+CREATE FUNCTION auditlog.filter_options()
+RETURNS TABLE (kind text, value text, label text)
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT o.kind, o.value, o.label
+      FROM (SELECT 1 AS grp, 'actor' AS kind, l.label AS value, l.label AS label,
+                   l.label <> 'system' AS after_system
+              FROM auditlog.labels l
+             WHERE l.kind = 'a'
+            UNION ALL
+            SELECT 2, 'action', t.action, coalesce(t.description, t.action), true
+              FROM auditlog.action_types t
+            UNION ALL
+            SELECT 3, 'resource_type', l.label, l.label, true
+              FROM auditlog.labels l
+             WHERE l.kind = 'r') o
+     ORDER BY o.grp, o.after_system, o.value COLLATE "default", o.value
+$$;
+COMMENT ON FUNCTION auditlog.filter_options() IS
+    'The choices of the dashboard''s filters, in display order: kind (the search() argument: '
+    'actor, action, resource_type), value (what to pass), label (what to show); system is the first actor';
+
+CREATE FUNCTION auditlog.initials(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'auditlog_initials'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auditlog.initials(text) IS
+    'Avatar letters of a name: initials of its first and last words, upper-cased (JD for John Doe, S for system)';
+
+CREATE FUNCTION auditlog.format_time(timestamptz) RETURNS text
+    AS 'MODULE_PATHNAME', 'auditlog_format_time'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auditlog.format_time(timestamptz) IS
+    'A time as the audit log shows it, in the session time zone: May 7, 10:39:19 PM';
+
+REVOKE EXECUTE ON FUNCTION auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.filter_options() FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Counting at scale: per-day and per-month counts behind a watermark
+---------------------------------------------------------------------------
+
+-- How many events there are per UTC day and month, for every combination of
+-- action, resource type (0: none), organisation (0: none) and outcome; over
+-- all actors (grain 'd', 'm'; actor_ref 0) and per actor and month ('M');
+-- per actor, day and outcome alone ('U'; action, type and org 0); and
+-- all-time totals (bucket -infinity), over all actors ('a') and per actor
+-- ('A'). The key carries n, so that sums are index-only scans. Covers
+-- exactly the events with id <= summary_state.summarized_upto. Derived data:
+-- not dumped, rebuilt by auditlog.summarize() after a restore.
+CREATE TABLE auditlog.event_counts (
+    grain "char" NOT NULL CHECK (grain IN ('d', 'm', 'M', 'U', 'a', 'A')),
+    actor_ref integer NOT NULL,
+    bucket timestamptz NOT NULL,
+    action_ref integer NOT NULL,
+    resource_type_ref integer NOT NULL,
+    org_ref integer NOT NULL,
+    outcome auditlog.outcome NOT NULL,
+    n bigint NOT NULL,
+    CONSTRAINT event_counts_pkey
+        PRIMARY KEY (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)
+        INCLUDE (n)
+);
+COMMENT ON TABLE auditlog.event_counts IS
+    'Precomputed event counts per UTC day and month, over all actors and per actor (derived; see auditlog.summarize)';
+
+CREATE TABLE auditlog.summary_state (
+    summarized_upto bigint NOT NULL,
+    pending_upto bigint NOT NULL,
+    pending_xmax bigint NOT NULL
+);
+COMMENT ON TABLE auditlog.summary_state IS
+    'Watermark of auditlog.event_counts, and the next horizon it may move to';
+INSERT INTO auditlog.summary_state VALUES (0, 0, 0);
+-- Updated by every summarize(): a publication FOR ALL TABLES needs a
+-- replica identity to publish that (the one-row table has no key).
+ALTER TABLE auditlog.summary_state REPLICA IDENTITY FULL;
+
+CREATE FUNCTION auditlog.summarize(max_events bigint DEFAULT 1000000)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_summarize'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.summarize(bigint) IS
+    'Brings the precomputed counts up to date by at most max_events events; returns how many it added';
+REVOKE ALL ON auditlog.event_counts, auditlog.summary_state FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.summarize(bigint) FROM PUBLIC;

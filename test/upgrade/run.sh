@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# test/upgrade/run.sh — the update from 0.1.0 to 0.2.0, against the server of
+# the PG* variables (tools/suite.sh runs it): a 0.1.0 database with events
+# of every kind is updated, then (1) its objects must equal those of a
+# fresh 0.2.0 install (test/upgrade/fingerprint.sql, compared line by line)
+# and (2) its events, registrations, counts and grants must have survived
+# and work (test/upgrade/check.sql, pgTAP).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+old=auditlog_upgrade_old
+new=auditlog_upgrade_new
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+for db in $old $new; do
+    psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
+done
+psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS auditlog_upgrade_reader" \
+      -c "CREATE ROLE auditlog_upgrade_reader"
+psql_ -d $old -c "CREATE EXTENSION auditlog VERSION '0.1.0'" -f test/upgrade/grants.sql >/dev/null
+psql_ -d $old -f test/upgrade/setup.sql >/dev/null
+psql_ -d $old -c "ALTER EXTENSION auditlog UPDATE" >/dev/null
+psql_ -d $new -c "CREATE EXTENSION auditlog" -f test/upgrade/grants.sql >/dev/null
+
+psql_ -d $new -f test/upgrade/fingerprint.sql > "$out/fresh.txt"
+psql_ -d $old -f test/upgrade/fingerprint.sql > "$out/updated.txt"
+if ! diff -u "$out/fresh.txt" "$out/updated.txt"; then
+    echo "upgrade: the updated database's objects differ from a fresh install (- fresh, + updated)"
+    exit 1
+fi
+echo "upgrade: an updated 0.1.0 database has the objects of a fresh install ($(wc -l < "$out/fresh.txt") lines compared)"
+
+psql_ -d $old -c 'CREATE EXTENSION pgtap' >/dev/null
+pg_prove -d $old --failures test/upgrade/check.sql
