@@ -15,9 +15,8 @@ $$
 $$;
 
 -- Start from no settings at all, whatever the session had.
-SET LOCAL auditlog.actor TO DEFAULT;
-SET LOCAL auditlog.actor_id TO DEFAULT;
-SET LOCAL auditlog.org_id TO DEFAULT;
+\ir setup/common.sql
+\ir setup/roles.sql
 
 ---------------------------------------------------------------------------
 -- Without arguments or settings, the actor is the session's role.
@@ -109,8 +108,7 @@ SET LOCAL auditlog.org_id TO DEFAULT;
 
 -- A SECURITY DEFINER function owned by another role, which may log.
 CREATE ROLE auditlog_tap_definer;
-GRANT EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text)
-    TO auditlog_tap_definer;
+SELECT pg_temp.grant_writer('auditlog_tap_definer');
 CREATE FUNCTION pg_temp.log_as_definer(action text) RETURNS bigint
     LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
 $$
@@ -136,8 +134,7 @@ SET LOCAL auditlog.actor TO DEFAULT;
 
 -- After SET ROLE to a role that may log.
 CREATE ROLE auditlog_tap_writer;
-GRANT EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text)
-    TO auditlog_tap_writer;
+SELECT pg_temp.grant_writer('auditlog_tap_writer');
 SET LOCAL ROLE auditlog_tap_writer;
 SELECT cmp_ok(auditlog.log_event('tap_actor.set_role', details => jsonb_build_object('current_user', current_user)),
               '>', 0::bigint, 'after SET ROLE, the new role logs');

@@ -4,6 +4,7 @@
 -- changes, only its description.
 BEGIN;
 SELECT plan(34);
+\ir setup/common.sql
 
 -- Appending is what the log is for: some events, so that the row triggers
 -- below have rows to fire on.

@@ -11,6 +11,8 @@ ROLLBACK;
 
 BEGIN;
 SELECT plan(38);
+\ir setup/common.sql
+\ir setup/roles.sql
 
 -- did(action): the events of an action as action/actor/resource_type/org_id,
 -- oldest first, so that a broken reference (a NULL) shows.
@@ -124,8 +126,7 @@ SELECT is(pg_temp.did('tap_catalogue.kept'), ARRAY['tap_catalogue.kept/Tap Kept/
 -- The database role is a label too: one first seen in a rolled-back
 -- savepoint is added again when it logs after it.
 CREATE ROLE auditlog_tap_catalogue_user;
-GRANT EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text)
-    TO auditlog_tap_catalogue_user;
+SELECT pg_temp.grant_writer('auditlog_tap_catalogue_user');
 SAVEPOINT tap_role;
 SET LOCAL SESSION AUTHORIZATION auditlog_tap_catalogue_user;
 SELECT auditlog.log_event('tap_catalogue.role_gone') AS role_gone_id \gset

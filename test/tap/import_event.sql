@@ -22,9 +22,7 @@ $$
     SELECT to_jsonb(e) FROM auditlog.events e WHERE id = event_id
 $$;
 
-SET LOCAL auditlog.actor TO DEFAULT;
-SET LOCAL auditlog.actor_id TO DEFAULT;
-SET LOCAL auditlog.org_id TO DEFAULT;
+\ir setup/common.sql
 SET LOCAL TimeZone = 'UTC';
 
 ---------------------------------------------------------------------------

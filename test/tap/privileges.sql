@@ -4,13 +4,14 @@
 -- no privilege on the tables behind the log.
 BEGIN;
 SELECT plan(51);
+\ir setup/common.sql
+\ir setup/roles.sql
 
 -- The roles of this test (CREATE ROLE is transactional: they roll back).
 CREATE ROLE auditlog_tap_nobody;    -- holds only what PUBLIC holds
 CREATE ROLE auditlog_tap_writer;    -- may call log_event, nothing more
-CREATE ROLE auditlog_tap_reader;    -- may read the log, as the README documents
-GRANT EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text)
-    TO auditlog_tap_writer;
+CREATE ROLE auditlog_tap_reader;    -- may read the tables behind the log, nothing more
+SELECT pg_temp.grant_writer('auditlog_tap_writer');
 GRANT SELECT ON auditlog.events, auditlog.event_store, auditlog.labels, auditlog.action_types
     TO auditlog_tap_reader;
 

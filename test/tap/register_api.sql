@@ -6,7 +6,7 @@ BEGIN;
 SELECT plan(38);
 
 SET LOCAL timezone = 'UTC';
-SET LOCAL client_min_messages = warning;
+\ir setup/common.sql
 
 ---------------------------------------------------------------------------
 -- The functions, as the design names them.

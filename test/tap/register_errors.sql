@@ -5,7 +5,7 @@
 BEGIN;
 SELECT plan(38);
 
-SET LOCAL client_min_messages = warning;
+\ir setup/common.sql
 
 CREATE TABLE tap_err_ok (id int PRIMARY KEY, a int, b int);
 CREATE TABLE tap_err_nopk (a int, b text);
@@ -16,20 +16,6 @@ CREATE TEMP TABLE tap_err_temp (id int PRIMARY KEY);
 CREATE TABLE tap_err_parent (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
 CREATE TABLE tap_err_part PARTITION OF tap_err_parent FOR VALUES IN ('eu');
 CREATE TABLE "Tap Weird Table" (id int PRIMARY KEY);
-
--- A helper that returns the hint of the error a statement raises, since
--- throws_ok checks only the SQLSTATE and the message.
-CREATE FUNCTION pg_temp.hint_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    h text;
-BEGIN
-    EXECUTE stmt;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-    RETURN h;
-END
-$$;
 
 ---------------------------------------------------------------------------
 -- The table: it must be given, be an ordinary or partitioned table, live

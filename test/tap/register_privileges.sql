@@ -5,7 +5,8 @@
 BEGIN;
 SELECT plan(30);
 
-SET LOCAL client_min_messages = warning;
+\ir setup/common.sql
+\ir setup/roles.sql
 
 -- The roles of this test (CREATE ROLE is transactional: they roll back).
 CREATE ROLE auditlog_tap_reg_writer;      -- may write the audited table, nothing else
@@ -18,9 +19,8 @@ SELECT auditlog.register_table('tap_priv_doc', redact_columns => '{secret}');
 GRANT SELECT, INSERT, UPDATE, DELETE ON tap_priv_doc TO auditlog_tap_reg_writer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON tap_priv_doc TO auditlog_tap_reg_registrar;
 GRANT TRIGGER ON tap_priv_doc TO auditlog_tap_reg_trigger;
-GRANT EXECUTE ON FUNCTION auditlog.register_table(regclass, text, name, name[], name[], name),
-                          auditlog.unregister_table(regclass)
-   TO auditlog_tap_reg_registrar, auditlog_tap_reg_trigger, auditlog_tap_reg_owner;
+SELECT pg_temp.grant_admin(r)
+  FROM unnest('{auditlog_tap_reg_registrar,auditlog_tap_reg_trigger,auditlog_tap_reg_owner}'::name[]) r;
 CREATE TABLE tap_priv_own (id int PRIMARY KEY, v text);
 ALTER TABLE tap_priv_own OWNER TO auditlog_tap_reg_owner;
 

@@ -3,6 +3,7 @@
 -- the session's time zone, and outcome_label(outcome) for the badge text.
 BEGIN;
 SELECT plan(26);
+\ir setup/common.sql
 
 -- initials: first letters of the first and last words, upper-cased.
 SELECT is(auditlog.initials(n), want, format('initials(%s) = %s', to_json(n), to_json(want)))

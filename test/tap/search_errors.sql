@@ -3,6 +3,7 @@
 -- an organisation, a resource type or an action no event has) match nothing.
 BEGIN;
 SELECT plan(46);
+\ir setup/common.sql
 
 SET LOCAL DateStyle = 'ISO, YMD';
 SET LOCAL TimeZone = 'UTC';

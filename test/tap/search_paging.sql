@@ -5,7 +5,8 @@
 BEGIN;
 SELECT plan(36 * 5 + 5 * 3 + 10);
 
-\ir search_data/events.sql
+\ir setup/common.sql
+\ir setup/search_data.sql
 
 ---------------------------------------------------------------------------
 -- Every filter set, pages of 97, through to the end.

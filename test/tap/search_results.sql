@@ -1,13 +1,14 @@
 -- test/tap/search_results.sql — auditlog.search() returns exactly the rows plain
 -- SQL over auditlog.events returns, newest first by (occurred_at, id), with
 -- total_count = the number of matching events = auditlog.event_count(), for
--- every filter set of test/tap/search_data/events.sql, in five time zones: from
+-- every filter set of test/tap/setup/search_data.sql, in five time zones: from
 -- and to are whole days of the session's time zone, both included, 23- and
 -- 25-hour days too.
 BEGIN;
 SELECT plan(1 + 5 * 36 * 3 + 8);
 
-\ir search_data/events.sql
+\ir setup/common.sql
+\ir setup/search_data.sql
 
 SELECT is((SELECT count(*) FROM auditlog.events WHERE details ? 'n'), 4000::bigint,
           'the 4000 generated events are there');

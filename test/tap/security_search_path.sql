@@ -7,6 +7,7 @@
 -- extension's owner must still work.
 BEGIN;
 SELECT plan(8);
+\ir setup/common.sql
 
 CREATE SCHEMA tap_evil;
 DO $$

@@ -3,7 +3,7 @@
 -- part of the events summarized, with all of them, with events added after
 -- (logged now, and imported into months already summarized), and with
 -- events of rolled-back transactions and savepoints; every filter set of
--- test/tap/search_data/events.sql and more date ranges (whole months, ranges
+-- test/tap/setup/search_data.sql and more date ranges (whole months, ranges
 -- across months, single days, open ends, actor + range, all time) in UTC,
 -- Europe/Paris (DST days), Asia/Kolkata (half-hour offset) and
 -- America/New_York, against plain SQL over auditlog.events; and the
@@ -35,7 +35,8 @@ CREATE EXTENSION auditlog;
 
 -- the shared events, filter sets and reference queries, committed
 BEGIN;
-\ir search_data/events.sql
+\ir setup/common.sql
+\ir setup/search_data.sql
 COMMIT;
 
 -- More date ranges, and filters aimed at the events added further down.

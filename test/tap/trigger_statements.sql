@@ -6,12 +6,7 @@
 BEGIN;
 SELECT plan(24);
 
-SET LOCAL client_min_messages = warning;
-
-CREATE TEMP VIEW tap_events AS
-SELECT id, action COLLATE "default" AS action, resource_type COLLATE "default" AS resource_type,
-       resource_id COLLATE "default" AS resource_id, details
-  FROM auditlog.events;
+\ir setup/common.sql
 
 CREATE TABLE tap_stmt_item (id int PRIMARY KEY, qty int, note text);
 CREATE TABLE tap_stmt_tag (id int PRIMARY KEY, item int REFERENCES tap_stmt_item ON DELETE CASCADE, label text);

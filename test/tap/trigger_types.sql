@@ -4,7 +4,7 @@
 BEGIN;
 SELECT plan(29);
 
-SET LOCAL client_min_messages = warning;
+\ir setup/common.sql
 SET LOCAL timezone = 'Europe/Paris';   -- timestamptz values are shown in the session's zone, like to_jsonb
 
 CREATE TYPE tap_typ_mood AS ENUM ('sad', 'happy');

@@ -1,6 +1,7 @@
--- test/tap/search_data/events.sql — the events, filter sets and reference queries
--- shared by the search tests (test/search_*.sql include it with \ir; it is no
--- test itself, and runs inside the including test's transaction).
+-- test/tap/setup/search_data.sql — the events, filter sets and reference queries
+-- shared by the search tests (test/tap/search_*.sql and summary_counts.sql
+-- include it with \ir after setup/common.sql; it is no test itself, and runs
+-- inside the including test's transaction).
 --
 -- About 4,000 events over 2025, deterministic: times out of id order, pairs
 -- of events at the same instant, dense runs of events around the daylight
@@ -8,9 +9,6 @@
 -- the 23-hour and 25-hour days of Paris.
 
 SET LOCAL TimeZone = 'Europe/Paris';
-SET LOCAL auditlog.actor TO DEFAULT;
-SET LOCAL auditlog.actor_id TO DEFAULT;
-SET LOCAL auditlog.org_id TO DEFAULT;
 
 DO $$
 DECLARE
