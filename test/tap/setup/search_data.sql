@@ -176,7 +176,7 @@ $$;
 -- Pages through a search with before_id until a page comes back empty.
 -- Returns the ids in the order seen, the number of pages, whether every
 -- row carried the same total_count (and which), and whether every page
--- but the last was full.
+-- but the last held exactly page_size rows (and the last no more).
 CREATE FUNCTION pg_temp.page_through(c search_combos, page_size int,
     OUT ids bigint[], OUT pages int, OUT total bigint, OUT same_total boolean, OUT full_pages boolean)
     LANGUAGE plpgsql STABLE AS
@@ -199,8 +199,8 @@ BEGIN
                    id, occurred_at, actor, actor_id, action, resource_type, resource_id, outcome,
                    org_id, details, db_user, client_addr, application_name, txid, total_count, ord);
         EXIT WHEN cardinality(page) = 0;
-        IF short_seen THEN
-            full_pages := false;    -- only the last page may be short
+        IF short_seen OR cardinality(page) > page_size THEN
+            full_pages := false;    -- only the last page may be short, none long
         END IF;
         short_seen := cardinality(page) < page_size;
         pages := pages + 1;
