@@ -147,7 +147,8 @@ $$;
 -- 'dated_only', only the sets with a from_date or a to_date: a set without
 -- dates reads no time zone, so in a second zone of the same stage it would
 -- be the same call through the same code again.
-CREATE FUNCTION pg_temp.check_zone(stage text, zone text, full_check boolean, dated_only boolean DEFAULT false)
+CREATE FUNCTION pg_temp.check_zone(stage text, zone text, full_check boolean, dated_only boolean DEFAULT false,
+                                   only_sets int[] DEFAULT NULL)
     RETURNS SETOF text LANGUAGE plpgsql AS
 $$
 DECLARE
@@ -155,7 +156,8 @@ DECLARE
 BEGIN
     PERFORM set_config('TimeZone', zone, true);
     FOR c IN SELECT * FROM search_combos
-              WHERE NOT dated_only OR from_date IS NOT NULL OR to_date IS NOT NULL ORDER BY n LOOP
+              WHERE (NOT dated_only OR from_date IS NOT NULL OR to_date IS NOT NULL)
+                AND (only_sets IS NULL OR n = ANY (only_sets)) ORDER BY n LOOP
         IF full_check THEN
             RETURN NEXT results_eq(pg_temp.search_sql(c, 50), pg_temp.ref_sql(c, 50),
                                    format('%s, %s, filter set %s: the first page holds the newest 50 matching events',
@@ -192,6 +194,7 @@ SELECT plan(
     + 2 + :n_combos * 3         -- late events, before summarize()
     + 1 + 6 + :n_combos * 3 + :n_dated * 2   -- and after
     + 8 + 6 + 1 + 2 * :n_combos * 2 -- rolled back
+    + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
 );
 
@@ -307,6 +310,27 @@ SELECT is(auditlog.event_count(), (SELECT count(*) FROM auditlog.events),
 SELECT pg_temp.summaries_exact('rolled back, summarized');
 SELECT pg_temp.caught_up('rolled back, summarized');
 SELECT pg_temp.check_zone('rolled back, summarized', 'America/New_York', false);
+
+---------------------------------------------------------------------------
+-- A dashboard reads in a READ ONLY transaction (or on a hot standby):
+-- search(), event_count() and filter_options() work there, over summaries
+-- and events alike; log_event() is refused.
+---------------------------------------------------------------------------
+SELECT auditlog.log_event('auth.login', actor => 'Late Logger', org_id => 'org-1') AS before_read_only \gset
+BEGIN READ ONLY;
+-- every filter, several filters, a DST day, a range over summarized months
+SELECT pg_temp.check_zone('read-only transaction', 'Europe/Paris', true, false, ARRAY[1, 25, 34, 125]);
+-- (set_eq would create a temporary table, which a read-only transaction cannot)
+SELECT is(array(SELECT o.kind || ': ' || o.value FROM auditlog.filter_options() o ORDER BY 1),
+          array(SELECT DISTINCT x FROM (SELECT 'actor: ' || actor COLLATE "default" AS x FROM auditlog.events
+                                        UNION SELECT 'action: ' || action COLLATE "default" FROM auditlog.action_types
+                                        UNION SELECT 'resource_type: ' || resource_type COLLATE "default" FROM auditlog.events
+                                         WHERE resource_type IS NOT NULL) u ORDER BY 1),
+          'read-only transaction: filter_options() lists the actors, actions and resource types of the log');
+SELECT throws_ok($$SELECT auditlog.log_event('auth.login')$$, '25006',
+                 'cannot execute auditlog.log_event() in a read-only transaction',
+                 'read-only transaction: log_event() is refused');
+COMMIT;
 
 ---------------------------------------------------------------------------
 -- summarize() refuses what it cannot do, and changes nothing then.
