@@ -3,7 +3,7 @@
 -- no label is ever updated or deleted with SQL; an action's name never
 -- changes, only its description.
 BEGIN;
-SELECT plan(33);
+SELECT plan(31);
 \ir setup/common.sql
 
 -- Appending is what the log is for: some events, so that the row triggers
@@ -123,18 +123,15 @@ SELECT is((SELECT count(*) FROM auditlog.event_store WHERE id IN (:first_event, 
 -- An action's description may change, in either mode; adding events and
 -- actions goes on as before.
 ---------------------------------------------------------------------------
-SELECT lives_ok($$UPDATE auditlog.action_types SET description = 'Checked by the append-only test'
-                   WHERE action = 'tap_append.check'$$,
-                'the owner may describe an action');
+UPDATE auditlog.action_types SET description = 'Checked by the append-only test'
+ WHERE action = 'tap_append.check';
 SELECT is((SELECT description FROM auditlog.action_types WHERE action = 'tap_append.check'),
-          'Checked by the append-only test', 'the description is stored');
+          'Checked by the append-only test', 'the owner may describe an action: the description is stored');
 SET LOCAL session_replication_role = replica;
-SELECT lives_ok($$UPDATE auditlog.action_types SET description = 'User signed in'
-                   WHERE action = 'auth.login'$$,
-                'in replica mode the owner may redescribe an action');
+UPDATE auditlog.action_types SET description = 'User signed in' WHERE action = 'auth.login';
 SET LOCAL session_replication_role = origin;
 SELECT is((SELECT description FROM auditlog.action_types WHERE action = 'auth.login'),
-          'User signed in', 'the new description is stored');
+          'User signed in', 'in replica mode the owner may redescribe an action: the new description is stored');
 SELECT bag_eq($$SELECT id, action, builtin FROM auditlog.action_types$$,
               $$SELECT id, action, builtin FROM tap_actions_before$$,
               'describing actions changed no name, id or flag');
