@@ -34,7 +34,9 @@ REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 # isolation tests (pg_isolation_regress, run by installcheck after REGRESS):
 # specs in test/specs, expected outputs in test/expected, results in
 # test/output_iso.
-ISOLATION = summary_late_commit
+# test/specs/label_first_use.spec is left out until writers stop waiting on
+# another transaction's new dictionary rows (its header says why).
+ISOLATION = summary_late_commit summarize_concurrent
 ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# tools/dump_roundtrip.sh — pg_dump a database that uses auditlog, restore it
-# into a new one, and check with pgTAP that events, catalogue, registrations
-# and the extension itself survived. Runs against the server of the PG* variables.
+# tools/dump_roundtrip.sh — pg_dump a database that uses auditlog, restore the
+# plain dump into a new one with psql, and check with pgTAP (test/dump/check.sql)
+# that the events, the catalogue, the registry of audited tables (a plain one
+# and a partitioned one, with excluded, redacted and org columns) and their
+# triggers survived, that the summaries are rebuilt exactly, and that changes
+# made after the restore are audited as before. Runs against the server of the
+# PG* variables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=auditlog_dump_src

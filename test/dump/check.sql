@@ -1,4 +1,7 @@
--- test/dump/check.sql — after pg_dump and restore into a new database.
+-- test/dump/check.sql — after pg_dump and restore into a new database: the
+-- events, the catalogue, the registry and the triggers of the registered
+-- tables (test/dump/setup.sql) are back, the summaries are rebuilt exactly,
+-- and changes made after the restore are audited as before.
 --
 -- Runs in autocommit, not in one transaction: summarize() only moves the
 -- watermark past transactions that have ended, the test's own included, so
@@ -6,7 +9,7 @@
 -- own. pgTAP keeps its state in session temp tables, which survive the
 -- commits; the restored database is a throwaway (tools/dump_roundtrip.sh
 -- makes it afresh each run).
-SELECT plan(6 + 4 + 8 + 3 + 8);
+SELECT plan(6 + 4 + 8 + 3 + 8 + 8);
 
 SELECT set_eq(
     $$SELECT id, occurred_at, actor, actor_id, action, resource_type, resource_id, outcome::text,
@@ -95,5 +98,67 @@ SELECT set_eq($$SELECT bucket, action_ref, resource_type_ref, org_ref, outcome::
                   FROM auditlog.event_store GROUP BY 1, 2, 3, 4, 5$$,
               'the daily summaries are the counts of the restored events');
 SELECT pg_temp.counts_exact('restored and summarized');
+
+---------------------------------------------------------------------------
+-- Registered tables: the registry and the triggers come back, and changes
+-- made after the restore are audited as before, options included.
+---------------------------------------------------------------------------
+SELECT set_eq($$SELECT table_name::text, resource_type, id_columns, exclude_columns, redact_columns, org_column,
+                       registered_at, registered_by FROM auditlog.registered_tables$$,
+              'SELECT * FROM dump_expect_registry',
+              'the registry comes back: both tables, their resource types, keys, options and who registered them when');
+SELECT set_eq($$SELECT tgrelid::regclass::text, tgname::text, tgenabled::text, tgtype,
+                       tgfoid::regprocedure::text, tgparentid <> 0
+                  FROM pg_trigger WHERE tgname LIKE 'auditlog%'$$,
+              'SELECT * FROM dump_expect_triggers',
+              'the triggers are back on the restored tables and partitions, as they were');
+
+SELECT max(id) AS before_changes FROM auditlog.events \gset
+INSERT INTO connection VALUES (3, 'Zendesk', 'tok', 'memo', 'initech');
+UPDATE connection SET name = 'HubSpot EU', secret = 'x', note = 'y' WHERE id = 2;
+UPDATE connection SET note = 'only the excluded column' WHERE id = 3;
+DELETE FROM connection WHERE id = 1;
+SELECT results_eq(
+    format($$SELECT action COLLATE "default", resource_id COLLATE "default", org_id COLLATE "default", details
+              FROM auditlog.events WHERE id > %s AND resource_type = 'connection' ORDER BY id$$, :before_changes),
+    $$VALUES ('connection.create'::text, '3'::text, 'initech'::text,
+              '{"new": {"id": 3, "name": "Zendesk", "org": "initech"}, "redacted": ["secret"]}'::jsonb),
+             ('connection.update', '2', 'globex',
+              '{"old": {"name": "HubSpot"}, "new": {"name": "HubSpot EU"}, "redacted": ["secret"]}'),
+             ('connection.delete', '1', 'acme',
+              '{"old": {"id": 1, "name": "Salesforce EU", "org": "acme"}, "redacted": ["secret"]}')$$,
+    'after the restore, the plain table''s changes are events: redacted, excluded, org_id from its column');
+SELECT is((SELECT count(*) FROM auditlog.events WHERE id > :before_changes AND action = 'connection.update'
+              AND resource_id = '3'), 0::bigint,
+          'a change of only its excluded column still writes no event');
+
+INSERT INTO reading VALUES (3, 'eu', 30, 's', 'i');
+INSERT INTO reading_us VALUES (4, 'us', 40, 's', 'i');
+UPDATE reading SET value = 11, internal = 'j' WHERE id = 1;
+SELECT results_eq(
+    format($$SELECT action COLLATE "default", resource_id COLLATE "default", details
+              FROM auditlog.events WHERE id > %s AND resource_type = 'measurement' ORDER BY id$$, :before_changes),
+    $$VALUES ('measurement.create'::text, '["3", "eu"]'::text,
+              '{"new": {"id": 3, "region": "eu", "value": 30}, "redacted": ["secret"]}'::jsonb),
+             ('measurement.create', '["4", "us"]',
+              '{"new": {"id": 4, "region": "us", "value": 40}, "redacted": ["secret"]}'),
+             ('measurement.update', '["1", "eu"]', '{"old": {"value": 10}, "new": {"value": 11}}')$$,
+    'the partitioned table''s rows, through the parent or into a partition, are events of its resource type, redacted and excluded');
+SELECT max(id) AS before_truncate FROM auditlog.events \gset
+TRUNCATE reading_us;
+SELECT results_eq(
+    format($$SELECT action COLLATE "default", details FROM auditlog.events WHERE id > %s$$, :before_truncate),
+    $$VALUES ('measurement.truncate'::text, '{"table": "public.reading_us"}'::jsonb)$$,
+    'TRUNCATE of a restored partition is an event');
+
+CREATE TABLE reading_asia PARTITION OF reading FOR VALUES IN ('asia');
+INSERT INTO reading VALUES (5, 'asia', 50, 's', 'i');
+SELECT bag_eq($$SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'reading_asia'::regclass$$,
+              $$VALUES ('auditlog_row'), ('auditlog_stmt')$$,
+              'a partition created after the restore gets the triggers');
+SELECT results_eq(
+    $$SELECT action COLLATE "default", details FROM auditlog.events WHERE resource_id = '["5", "asia"]'$$,
+    $$VALUES ('measurement.create'::text, '{"new": {"id": 5, "region": "asia", "value": 50}, "redacted": ["secret"]}'::jsonb)$$,
+    'and its rows are events, with the options of the partitioned table');
 
 SELECT * FROM finish();

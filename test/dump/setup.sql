@@ -13,6 +13,31 @@ SELECT auditlog.import_event(t, a, rt, rid, o, actor => who, org_id => org)
                ('2025-07-04 12:00+00', 'auth.login', NULL, NULL, 'denied', 'Jane Roe', 'globex'),
                ('2025-12-31 23:59:59+00', 'report.export', 'report', 'r-1', 'success', 'John Doe', 'acme'))
        AS v(t, a, rt, rid, o, who, org);
+-- Registered tables: a plain one with an excluded, a redacted and an org
+-- column, and a partitioned one (a partition made with it, one attached
+-- later) with its own resource type, an excluded and a redacted column.
+CREATE TABLE connection (id int PRIMARY KEY, name text, secret text, note text, org text);
+SELECT auditlog.register_table('connection', exclude_columns => '{note}', redact_columns => '{secret}',
+                               org_column => 'org');
+CREATE TABLE reading (id int, region text, value int, secret text, internal text, PRIMARY KEY (id, region))
+    PARTITION BY LIST (region);
+CREATE TABLE reading_eu PARTITION OF reading FOR VALUES IN ('eu');
+SELECT auditlog.register_table('reading', 'measurement', exclude_columns => '{internal}',
+                               redact_columns => '{secret}');
+CREATE TABLE reading_us (id int NOT NULL, region text NOT NULL, value int, secret text, internal text);
+ALTER TABLE reading ATTACH PARTITION reading_us FOR VALUES IN ('us');
+INSERT INTO connection VALUES (1, 'Salesforce', 's', 'n', 'acme'), (2, 'HubSpot', NULL, NULL, 'globex');
+UPDATE connection SET name = 'Salesforce EU', secret = 's2' WHERE id = 1;
+INSERT INTO reading VALUES (1, 'eu', 10, 's', 'i'), (2, 'us', 20, 's', 'i');
+-- the registry and the triggers as they are before the dump
+CREATE TABLE dump_expect_registry AS
+    SELECT table_name::text, resource_type, id_columns, exclude_columns, redact_columns, org_column,
+           registered_at, registered_by
+      FROM auditlog.registered_tables;
+CREATE TABLE dump_expect_triggers AS
+    SELECT tgrelid::regclass::text AS tbl, tgname::text, tgenabled::text, tgtype,
+           tgfoid::regprocedure::text AS func, tgparentid <> 0 AS cloned
+      FROM pg_trigger WHERE tgname LIKE 'auditlog%';
 CREATE TABLE dump_expect AS
     SELECT id, occurred_at, actor, actor_id, action, resource_type, resource_id, outcome::text,
            org_id, details, db_user, client_addr, application_name, txid

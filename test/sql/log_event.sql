@@ -44,6 +44,15 @@ COMMIT;
 SELECT current_setting('auditlog.actor') AS after_commit;
 SELECT actor FROM auditlog.events WHERE action = 'job.run';
 
+-- Outside a transaction block it would last for its own statement only:
+-- it warns, and changes nothing for the statements after it.
+SELECT auditlog.set_actor('Nobody Lasting', 'u-lost');
+SELECT current_setting('auditlog.actor') = '' AS actor_unset,
+       current_setting('auditlog.actor_id') = '' AS actor_id_unset;
+SELECT auditlog.log_event('job.after_warning') > 0 AS logged;
+SELECT actor = session_user AS actor_is_session_role, actor_id
+  FROM auditlog.events WHERE action = 'job.after_warning';
+
 -- Bad input: a clear error, and nothing written.
 SELECT count(*) AS before FROM auditlog.event_store \gset
 SELECT auditlog.log_event(NULL);

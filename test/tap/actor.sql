@@ -4,7 +4,7 @@
 -- role. The context the application cannot forge (db_user, txid,
 -- client_addr, application_name) comes from the server.
 BEGIN;
-SELECT plan(36);
+SELECT plan(29);
 
 -- who(id): the actor, actor id and organisation of an event, as one value.
 CREATE FUNCTION pg_temp.who(event_id bigint) RETURNS jsonb
@@ -15,9 +15,8 @@ $$
 $$;
 
 -- Start from no settings at all, whatever the session had.
-SET LOCAL auditlog.actor TO DEFAULT;
-SET LOCAL auditlog.actor_id TO DEFAULT;
-SET LOCAL auditlog.org_id TO DEFAULT;
+\ir setup/common.sql
+\ir setup/roles.sql
 
 ---------------------------------------------------------------------------
 -- Without arguments or settings, the actor is the session's role.
@@ -70,19 +69,17 @@ SELECT is(pg_temp.who(auditlog.log_event('tap_actor.check')),
 ---------------------------------------------------------------------------
 -- set_actor(actor, actor_id) sets both settings for the transaction.
 ---------------------------------------------------------------------------
-SELECT lives_ok($$SELECT auditlog.set_actor('Ada Lovelace', 'u-7')$$,
-                'set_actor sets the actor and the actor id');
-SELECT is(current_setting('auditlog.actor'), 'Ada Lovelace', 'auditlog.actor is set');
-SELECT is(current_setting('auditlog.actor_id'), 'u-7', 'auditlog.actor_id is set');
+SELECT auditlog.set_actor('Ada Lovelace', 'u-7');
+SELECT is(current_setting('auditlog.actor'), 'Ada Lovelace', 'set_actor sets auditlog.actor');
+SELECT is(current_setting('auditlog.actor_id'), 'u-7', 'and auditlog.actor_id');
 SELECT is(pg_temp.who(auditlog.log_event('tap_actor.check')),
           '{"actor": "Ada Lovelace", "actor_id": "u-7", "org_id": null}'::jsonb,
           'events name the actor set by set_actor');
 
 SET LOCAL auditlog.actor_id = 'u-stale';
-SELECT lives_ok($$SELECT auditlog.set_actor('system')$$,
-                'set_actor without an actor id');
+SELECT auditlog.set_actor('system');
 SELECT is(current_setting('auditlog.actor_id'), '',
-          'clears the actor id of the previous actor');
+          'set_actor without an actor id clears the actor id of the previous actor');
 SELECT is(pg_temp.who(auditlog.log_event('tap_actor.check')),
           '{"actor": "system", "actor_id": null, "org_id": null}'::jsonb,
           'so that events do not pin the old actor id on the new actor');
@@ -109,8 +106,7 @@ SET LOCAL auditlog.org_id TO DEFAULT;
 
 -- A SECURITY DEFINER function owned by another role, which may log.
 CREATE ROLE auditlog_tap_definer;
-GRANT EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text)
-    TO auditlog_tap_definer;
+SELECT pg_temp.grant_writer('auditlog_tap_definer');
 CREATE FUNCTION pg_temp.log_as_definer(action text) RETURNS bigint
     LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
 $$
@@ -118,32 +114,30 @@ $$
 $$;
 ALTER FUNCTION pg_temp.log_as_definer(text) OWNER TO auditlog_tap_definer;
 
-SELECT cmp_ok(pg_temp.log_as_definer('tap_actor.definer'), '>', 0::bigint,
-              'a SECURITY DEFINER function owned by another role logs');
+SELECT pg_temp.log_as_definer('tap_actor.definer') AS definer_event \gset
 SELECT is((SELECT details->>'current_user' FROM auditlog.events WHERE action = 'tap_actor.definer'),
-          'auditlog_tap_definer', 'it runs as its owner');
+          'auditlog_tap_definer', 'a SECURITY DEFINER function owned by another role logs, as its owner');
 SELECT is((SELECT db_user FROM auditlog.events WHERE action = 'tap_actor.definer'),
           session_user::text, 'but db_user is session_user');
 SELECT is((SELECT actor FROM auditlog.events WHERE action = 'tap_actor.definer'),
           session_user::text, 'and, with nothing set, so is the actor');
 
 SET LOCAL auditlog.actor = 'John Doe';
-SELECT cmp_ok(pg_temp.log_as_definer('tap_actor.definer_named'), '>', 0::bigint,
-              'with auditlog.actor set, the SECURITY DEFINER function logs');
+SELECT pg_temp.log_as_definer('tap_actor.definer_named') AS definer_named_event \gset
 SELECT is((SELECT actor || ' / ' || db_user FROM auditlog.events WHERE action = 'tap_actor.definer_named'),
-          'John Doe / ' || session_user, 'the actor is auditlog.actor and db_user session_user');
+          'John Doe / ' || session_user,
+          'with auditlog.actor set, the SECURITY DEFINER function''s event names it as actor, and session_user as db_user');
 SET LOCAL auditlog.actor TO DEFAULT;
 
 -- After SET ROLE to a role that may log.
 CREATE ROLE auditlog_tap_writer;
-GRANT EXECUTE ON FUNCTION auditlog.log_event(text, text, text, auditlog.outcome, jsonb, text, text, text)
-    TO auditlog_tap_writer;
+SELECT pg_temp.grant_writer('auditlog_tap_writer');
 SET LOCAL ROLE auditlog_tap_writer;
-SELECT cmp_ok(auditlog.log_event('tap_actor.set_role', details => jsonb_build_object('current_user', current_user)),
-              '>', 0::bigint, 'after SET ROLE, the new role logs');
+SELECT auditlog.log_event('tap_actor.set_role', details => jsonb_build_object('current_user', current_user))
+    AS set_role_event \gset
 RESET ROLE;
 SELECT is((SELECT details->>'current_user' FROM auditlog.events WHERE action = 'tap_actor.set_role'),
-          'auditlog_tap_writer', 'it ran as the role set');
+          'auditlog_tap_writer', 'after SET ROLE, the new role logs, as itself');
 SELECT is((SELECT db_user FROM auditlog.events WHERE action = 'tap_actor.set_role'),
           session_user::text, 'but db_user is session_user');
 SELECT is((SELECT actor FROM auditlog.events WHERE action = 'tap_actor.set_role'),
@@ -164,13 +158,13 @@ SELECT is_empty($$
 $$, 'every event carries the client''s address (NULL over a Unix socket)');
 
 SET LOCAL application_name = 'x';
-SELECT cmp_ok(auditlog.log_event('tap_actor.app_x'), '>', 0::bigint, 'an event logged as application x');
+SELECT auditlog.log_event('tap_actor.app_x') AS app_x_event \gset
 SELECT is((SELECT application_name FROM auditlog.events WHERE action = 'tap_actor.app_x'), 'x',
-          'records application_name');
+          'an event records the application_name');
 SET LOCAL application_name = 'tap billing job';
-SELECT cmp_ok(auditlog.log_event('tap_actor.app_billing'), '>', 0::bigint, 'an event logged by another application');
+SELECT auditlog.log_event('tap_actor.app_billing') AS app_billing_event \gset
 SELECT is((SELECT application_name FROM auditlog.events WHERE action = 'tap_actor.app_billing'), 'tap billing job',
-          'records the application_name of the moment');
+          'the application_name of the moment');
 
 SELECT * FROM finish();
 ROLLBACK;

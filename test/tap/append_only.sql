@@ -3,14 +3,15 @@
 -- no label is ever updated or deleted with SQL; an action's name never
 -- changes, only its description.
 BEGIN;
-SELECT plan(34);
+SELECT plan(31);
+\ir setup/common.sql
 
 -- Appending is what the log is for: some events, so that the row triggers
--- below have rows to fire on.
-SELECT cmp_ok(auditlog.log_event('auth.login', actor => 'Append Only', actor_id => 'ao-1', org_id => 'ao-org'),
-              '>', 0::bigint, 'the owner appends an event');
-SELECT cmp_ok(auditlog.log_event('tap_append.check', 'widget', 'w-1', 'denied', '{"n": 1}', actor => 'Append Only'),
-              '>', 0::bigint, 'and another, of a new action');
+-- below have rows to fire on (the owner appends one, and another of a new
+-- action; that they are there is checked below).
+SELECT auditlog.log_event('auth.login', actor => 'Append Only', actor_id => 'ao-1', org_id => 'ao-org') AS first_event,
+       auditlog.log_event('tap_append.check', 'widget', 'w-1', 'denied', '{"n": 1}', actor => 'Append Only')
+           AS second_event \gset
 
 -- What the tables hold now, to show afterwards that nothing changed.
 CREATE TEMP TABLE tap_events_before AS SELECT * FROM auditlog.event_store;
@@ -96,9 +97,15 @@ SELECT throws_ok($$UPDATE auditlog.action_types SET action = 'auth.signin' WHERE
 SET LOCAL session_replication_role = origin;
 
 -- The refusals come with the reason and the way to add events.
-SELECT throws_like($$DELETE FROM auditlog.event_store$$,
-                   '%is not allowed%',
-                   'a refusal names what was refused');
+SELECT is(pg_temp.error_of($$DELETE FROM auditlog.event_store$$),
+          jsonb_build_object('sqlstate', '42501', 'message', 'DELETE of auditlog.event_store is not allowed',
+                             'detail', 'The audit log is append-only, for every role including its owner.',
+                             'hint', 'Events are only ever added, with auditlog.log_event() or by the triggers of registered tables.'),
+          'a refusal names what was refused, says the log is append-only for every role, and how events are added');
+SELECT is(pg_temp.error_of($$UPDATE auditlog.action_types SET action = 'auth.signin' WHERE action = 'auth.login'$$),
+          jsonb_build_object('sqlstate', '42501', 'message', 'the name and id of action "auth.login" cannot change',
+                             'detail', NULL, 'hint', 'Only the description of an action can be updated.'),
+          'renaming an action is refused with the hint that only its description may change');
 
 ---------------------------------------------------------------------------
 -- Nothing changed.
@@ -109,30 +116,28 @@ SELECT bag_eq('TABLE auditlog.labels', 'TABLE tap_labels_before',
               'every label is as it was');
 SELECT bag_eq('TABLE auditlog.action_types', 'TABLE tap_actions_before',
               'every action is as it was');
-SELECT cmp_ok((SELECT count(*) FROM auditlog.event_store), '>=', 2::bigint,
-              'and the events logged above are still there');
+SELECT is((SELECT count(*) FROM auditlog.event_store WHERE id IN (:first_event, :second_event)), 2::bigint,
+          'and the two events logged above are among them');
 
 ---------------------------------------------------------------------------
 -- An action's description may change, in either mode; adding events and
 -- actions goes on as before.
 ---------------------------------------------------------------------------
-SELECT lives_ok($$UPDATE auditlog.action_types SET description = 'Checked by the append-only test'
-                   WHERE action = 'tap_append.check'$$,
-                'the owner may describe an action');
+UPDATE auditlog.action_types SET description = 'Checked by the append-only test'
+ WHERE action = 'tap_append.check';
 SELECT is((SELECT description FROM auditlog.action_types WHERE action = 'tap_append.check'),
-          'Checked by the append-only test', 'the description is stored');
+          'Checked by the append-only test', 'the owner may describe an action: the description is stored');
 SET LOCAL session_replication_role = replica;
-SELECT lives_ok($$UPDATE auditlog.action_types SET description = 'User signed in'
-                   WHERE action = 'auth.login'$$,
-                'in replica mode the owner may redescribe an action');
+UPDATE auditlog.action_types SET description = 'User signed in' WHERE action = 'auth.login';
 SET LOCAL session_replication_role = origin;
 SELECT is((SELECT description FROM auditlog.action_types WHERE action = 'auth.login'),
-          'User signed in', 'the new description is stored');
+          'User signed in', 'in replica mode the owner may redescribe an action: the new description is stored');
 SELECT bag_eq($$SELECT id, action, builtin FROM auditlog.action_types$$,
               $$SELECT id, action, builtin FROM tap_actions_before$$,
               'describing actions changed no name, id or flag');
-SELECT cmp_ok(auditlog.log_event('tap_append.check'), '>', 0::bigint,
-              'events are still appended');
+SELECT auditlog.log_event('tap_append.check') AS last_event \gset
+SELECT is((SELECT action FROM auditlog.events WHERE id = :last_event), 'tap_append.check',
+          'events are still appended');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -22,9 +22,7 @@ $$
     SELECT to_jsonb(e) FROM auditlog.events e WHERE id = event_id
 $$;
 
-SET LOCAL auditlog.actor TO DEFAULT;
-SET LOCAL auditlog.actor_id TO DEFAULT;
-SET LOCAL auditlog.org_id TO DEFAULT;
+\ir setup/common.sql
 SET LOCAL TimeZone = 'UTC';
 
 ---------------------------------------------------------------------------
@@ -97,11 +95,10 @@ SELECT is_empty($$
 $$, 'imported events record the importing session''s role and transaction');
 
 -- A new action comes into the catalogue with its first imported event.
-SELECT cmp_ok(auditlog.import_event('2020-06-01', 'tap_import.legacy_action'), '>', 0::bigint,
-              'the first event of a new action is imported');
+SELECT auditlog.import_event('2020-06-01', 'tap_import.legacy_action') AS legacy_event \gset
 SELECT set_eq($$SELECT action, description FROM auditlog.action_types WHERE action = 'tap_import.legacy_action'$$,
               $$VALUES ('tap_import.legacy_action', NULL::text)$$,
-              'and adds the action to the catalogue');
+              'the first imported event of a new action adds the action to the catalogue');
 
 ---------------------------------------------------------------------------
 -- occurred_at must be given, finite and not in the future.
@@ -122,9 +119,15 @@ SELECT throws_ok($$SELECT auditlog.import_event(now() + interval '1 day', 'auth.
 SELECT throws_like($$SELECT auditlog.import_event('2999-01-01 00:00:00+00', 'auth.login')$$,
                    'occurred_at 2999-01-01 00:00:00+00 is in the future',
                    'the refusal names the time');
-SELECT throws_ok($$SELECT auditlog.import_event(clock_timestamp() + interval '1 second', 'auth.login')$$,
-                 '22008', NULL,
-                 'a second ahead of the server clock is the future too');
+-- The clock at the call is the limit, not the transaction's start: a second
+-- ahead of it is the future, with what the clock read and a hint.
+SELECT clock_timestamp() + interval '1 second' AS ahead \gset
+SELECT pg_temp.error_of(format('SELECT auditlog.import_event(%L, ''auth.login'')', :'ahead')) AS ahead_error \gset
+SELECT is(:'ahead_error'::jsonb || jsonb_build_object('detail', :'ahead_error'::jsonb->>'detail' LIKE 'The server''s clock reads %'),
+          jsonb_build_object('sqlstate', '22008', 'message', format('occurred_at %s is in the future', :'ahead'),
+                             'detail', true,
+                             'hint', 'Imported events happened in the past; check the time zone of the value.'),
+          'a second ahead of the server clock is the future too: refused, naming the time and what the clock reads');
 
 ---------------------------------------------------------------------------
 -- The action and the other arguments are checked as log_event checks them.
@@ -169,8 +172,17 @@ SELECT is((SELECT count(*) FROM auditlog.event_store), :events_before::bigint,
 SELECT is_empty($$SELECT action FROM auditlog.action_types
                    WHERE action IN ('login', 'Auth.Login', 'auth..login', 'auth.log-in')$$,
                 'nor added an action');
-SELECT lives_ok($$SELECT auditlog.import_event(clock_timestamp() - interval '1 second', 'auth.login')$$,
-                'a second ago is the past');
+SELECT clock_timestamp() - interval '1 second' AS second_ago \gset
+SELECT is((pg_temp.event(auditlog.import_event(:'second_ago', 'auth.login'))->>'occurred_at')::timestamptz,
+          :'second_ago'::timestamptz, 'a second before the server clock is the past: imported with that time');
+-- A moment after the transaction began but before the clock reads: the past
+-- too (a check against the transaction's start would refuse it).
+SELECT pg_sleep(0.05);
+SELECT clock_timestamp() - interval '10 milliseconds' AS just_past \gset
+SELECT is((pg_temp.event(auditlog.import_event(:'just_past', 'auth.login'))->>'occurred_at')::timestamptz
+              || ' ' || (:'just_past'::timestamptz > now()),
+          :'just_past'::timestamptz || ' true',
+          'a time after the transaction''s start and before the clock is the past: imported with that time');
 
 -- Like log_event, it needs a transaction that may write.
 SET LOCAL transaction_read_only = on;

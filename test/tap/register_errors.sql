@@ -3,33 +3,22 @@
 -- the bad value and a hint where one helps; a refused call registers
 -- nothing.
 BEGIN;
-SELECT plan(38);
+SELECT plan(41);
 
-SET LOCAL client_min_messages = warning;
+\ir setup/common.sql
 
 CREATE TABLE tap_err_ok (id int PRIMARY KEY, a int, b int);
 CREATE TABLE tap_err_nopk (a int, b text);
 CREATE VIEW tap_err_view AS SELECT 1 AS x;
 CREATE MATERIALIZED VIEW tap_err_matview AS SELECT 1 AS x;
 CREATE SEQUENCE tap_err_seq;
+CREATE EXTENSION file_fdw;
+CREATE SERVER tap_err_files FOREIGN DATA WRAPPER file_fdw;
+CREATE FOREIGN TABLE tap_err_foreign (id int) SERVER tap_err_files OPTIONS (filename '/dev/null');
 CREATE TEMP TABLE tap_err_temp (id int PRIMARY KEY);
 CREATE TABLE tap_err_parent (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
 CREATE TABLE tap_err_part PARTITION OF tap_err_parent FOR VALUES IN ('eu');
 CREATE TABLE "Tap Weird Table" (id int PRIMARY KEY);
-
--- A helper that returns the hint of the error a statement raises, since
--- throws_ok checks only the SQLSTATE and the message.
-CREATE FUNCTION pg_temp.hint_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    h text;
-BEGIN
-    EXECUTE stmt;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-    RETURN h;
-END
-$$;
 
 ---------------------------------------------------------------------------
 -- The table: it must be given, be an ordinary or partitioned table, live
@@ -45,6 +34,11 @@ SELECT throws_ok($$SELECT auditlog.register_table('tap_err_matview')$$,
                  '42809', '"tap_err_matview" is not a table', 'a materialized view is refused');
 SELECT throws_ok($$SELECT auditlog.register_table('tap_err_seq')$$,
                  '42809', '"tap_err_seq" is not a table', 'a sequence is refused');
+SELECT throws_ok($$SELECT auditlog.register_table('tap_err_foreign')$$,
+                 '42809', '"tap_err_foreign" is not a table', 'a foreign table is refused');
+SELECT is(pg_temp.hint_of($$SELECT auditlog.register_table('tap_err_foreign')$$),
+          'Register the table on the server that holds the rows.',
+          'the hint for a foreign table: register it where its rows are');
 SELECT throws_ok($$SELECT auditlog.register_table('tap_err_temp')$$,
                  '0A000', 'cannot audit temporary table "tap_err_temp"', 'a temporary table is refused');
 SELECT throws_ok($$SELECT auditlog.register_table('tap_err_part')$$,
@@ -133,6 +127,34 @@ SELECT throws_ok($$SELECT auditlog.unregister_table('tap_err_ok')$$,
                  '42704', 'table "tap_err_ok" is not registered', 'unregistering a table not registered is refused');
 SELECT throws_ok($$SELECT auditlog.unregister_table(NULL)$$,
                  '22004', 'tbl must not be null', 'unregister_table(NULL) is refused');
+
+-- Every refusal above carries a hint (the README promises one with each).
+SELECT is_empty($$
+    SELECT s FROM unnest(ARRAY[
+        'SELECT auditlog.register_table(NULL)',
+        'SELECT auditlog.register_table(''tap_err_view'')',
+        'SELECT auditlog.register_table(''tap_err_matview'')',
+        'SELECT auditlog.register_table(''tap_err_seq'')',
+        'SELECT auditlog.register_table(''tap_err_foreign'')',
+        'SELECT auditlog.register_table(''tap_err_temp'')',
+        'SELECT auditlog.register_table(''tap_err_part'')',
+        'SELECT auditlog.register_table(''auditlog.event_store'')',
+        'SELECT auditlog.register_table(''pg_catalog.pg_class'')',
+        'SELECT auditlog.register_table(''tap_err_nopk'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', exclude_columns => ''{a,nope}'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', redact_columns => ''{nope}'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', id_column => ''nope'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', org_column => ''nope'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', id_column => ''ctid'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', exclude_columns => ''{a}'', redact_columns => ''{b,a}'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', exclude_columns => NULL)',
+        'SELECT auditlog.register_table(''tap_err_ok'', exclude_columns => ''{a,NULL}'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', ''Bad-Type'')',
+        'SELECT auditlog.register_table(''tap_err_ok'', '''')',
+        'SELECT auditlog.unregister_table(''tap_err_ok'')',
+        'SELECT auditlog.unregister_table(NULL)']) s
+     WHERE pg_temp.hint_of(s) IS NULL
+$$, 'every refusal of register_table and unregister_table above carries a hint');
 
 ---------------------------------------------------------------------------
 -- Nothing is half-written: after all those refusals, only the one table

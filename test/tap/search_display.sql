@@ -2,7 +2,8 @@
 -- avatar badge, format_time(timestamptz) as the audit log page shows it, in
 -- the session's time zone, and outcome_label(outcome) for the badge text.
 BEGIN;
-SELECT plan(26);
+SELECT plan(27);
+\ir setup/common.sql
 
 -- initials: first letters of the first and last words, upper-cased.
 SELECT is(auditlog.initials(n), want, format('initials(%s) = %s', to_json(n), to_json(want)))
@@ -33,7 +34,8 @@ SELECT is(auditlog.format_time('2025-06-30 12:00:00+00'), 'Jun 30, 12:00:00 PM',
 SET LOCAL TimeZone = 'Europe/Paris';
 SELECT is(auditlog.format_time('2025-05-07 20:39:19+00'), 'May 7, 10:39:19 PM', 'in the session''s time zone');
 SELECT is(auditlog.format_time('2025-12-31 23:30:00+00'), 'Jan 1, 12:30:00 AM', 'across a new year');
-SELECT is(auditlog.format_time('infinity'), 'infinity', 'infinity');
+SELECT is(auditlog.format_time('infinity'), 'infinity', 'infinity shows as infinity');
+SELECT is(auditlog.format_time('-infinity'), '-infinity', '-infinity shows as -infinity');
 SELECT is(auditlog.format_time(NULL), NULL, 'format_time(NULL) is NULL');
 
 -- outcome_label

@@ -7,7 +7,8 @@
 BEGIN;
 SELECT plan(12);
 
-\ir search_data/events.sql
+\ir setup/common.sql
+\ir setup/search_data.sql
 
 CREATE TEMP TABLE opts AS SELECT * FROM auditlog.filter_options() WITH ORDINALITY AS o(kind, value, label, ord);
 

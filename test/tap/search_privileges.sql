@@ -4,18 +4,16 @@
 -- no search_path or temporary object of the caller changes what they return.
 -- The display helpers are open to PUBLIC.
 BEGIN;
-SELECT plan(29);
+SELECT plan(24);
 
-\ir search_data/events.sql
+\ir setup/common.sql
+\ir setup/search_data.sql
+\ir setup/roles.sql
 
 CREATE ROLE auditlog_tap_search_nobody;
 CREATE ROLE auditlog_tap_search_reader;
 -- Exactly the documented grant.
-GRANT EXECUTE ON FUNCTION
-    auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint),
-    auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text),
-    auditlog.filter_options()
-  TO auditlog_tap_search_reader;
+SELECT pg_temp.grant_reader('auditlog_tap_search_reader');
 
 ---------------------------------------------------------------------------
 -- How the functions are declared.
@@ -69,7 +67,22 @@ CREATE TEMP TABLE want_counts AS
            (SELECT count(*) FROM auditlog.events
              WHERE action LIKE 'credential.%' AND occurred_at >= '2025-04-01' AND occurred_at < '2025-07-01') AS matching,
            (SELECT count(*) FROM auditlog.events WHERE actor = 'system') AS system_events;
-CREATE TEMP TABLE want_options AS SELECT * FROM auditlog.filter_options();
+-- The dropdowns as the README defines them, from the events and the
+-- catalogue (not from filter_options() itself): the actors, system first,
+-- then by name; every action of the catalogue by name, shown by its
+-- description; the resource types by name.
+CREATE TEMP TABLE want_options AS
+SELECT o.kind, o.value, o.label,
+       row_number() OVER (ORDER BY o.k, o.kind = 'actor' AND o.value <> 'system', o.value) AS ord
+  FROM (SELECT 1 AS k, 'actor'::text AS kind, a.actor AS value, a.actor AS label
+          FROM (SELECT DISTINCT actor COLLATE "default" AS actor FROM auditlog.events) a
+        UNION ALL
+        SELECT 2, 'action', t.action COLLATE "default", coalesce(t.description, t.action) COLLATE "default"
+          FROM auditlog.action_types t
+        UNION ALL
+        SELECT 3, 'resource_type', r.resource_type, r.resource_type
+          FROM (SELECT DISTINCT resource_type COLLATE "default" AS resource_type FROM auditlog.events
+                 WHERE resource_type IS NOT NULL) r) o;
 GRANT SELECT ON want_page, want_counts, want_options TO auditlog_tap_search_reader;
 
 SET LOCAL ROLE auditlog_tap_search_reader;
@@ -82,8 +95,9 @@ SELECT is((SELECT DISTINCT total_count FROM auditlog.search(action => 'credentia
                                                             to_date => '2025-06-30', page_size => 25)),
           (SELECT matching FROM want_counts), 'with the total count');
 SELECT is(auditlog.event_count(), (SELECT all_events FROM want_counts), 'the reader counts events');
-SELECT results_eq('SELECT * FROM auditlog.filter_options()', 'SELECT * FROM want_options',
-                  'the reader gets the filter options');
+SELECT results_eq('SELECT kind, value, label FROM auditlog.filter_options()',
+                  'SELECT kind, value, label FROM want_options ORDER BY ord',
+                  'the reader gets the filter options: the actors, actions and resource types of the log');
 SELECT throws_ok($$SELECT * FROM auditlog.events$$, '42501', 'permission denied for view events',
                  'but cannot read auditlog.events');
 SELECT throws_ok($$SELECT * FROM auditlog.event_store$$, '42501', 'permission denied for table event_store',
@@ -136,7 +150,7 @@ CREATE TABLE pg_temp.got_counts AS
            auditlog.event_count(action => 'credential.*', from_date => '2025-04-01', to_date => '2025-06-30') AS matching,
            auditlog.event_count(actor => 'system') AS system_events,
            auditlog.event_count(actor => 'Nobody At All') AS nobody;
-CREATE TABLE pg_temp.got_options AS SELECT * FROM auditlog.filter_options();
+CREATE TABLE pg_temp.got_options AS SELECT * FROM auditlog.filter_options() WITH ORDINALITY AS o(kind, value, label, ord);
 RESET search_path;
 RESET ROLE;
 
@@ -149,7 +163,8 @@ SELECT is((SELECT (all_events, matching, system_events) FROM got_counts),
           (SELECT (all_events, matching, system_events) FROM want_counts),
           'nor event_count()');
 SELECT is((SELECT nobody FROM got_counts), 0::bigint, 'an unknown actor still matches nothing');
-SELECT results_eq('SELECT * FROM got_options', 'SELECT * FROM want_options',
+SELECT results_eq('SELECT kind, value, label FROM got_options ORDER BY ord',
+                  'SELECT kind, value, label FROM want_options ORDER BY ord',
                   'nor the filter options');
 
 ---------------------------------------------------------------------------
@@ -164,22 +179,6 @@ RESET search_path;
 SELECT is((SELECT (matching, system_rows) FROM got_super),
           (SELECT (matching, system_events) FROM want_counts),
           'a superuser with a hostile path counts and pages right');
-
----------------------------------------------------------------------------
--- Inside the function the search_path is the pinned one, whatever the caller's.
----------------------------------------------------------------------------
-SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'auditlog.filter_options()'::regprocedure),
-          ARRAY['search_path=pg_catalog, pg_temp'], 'filter_options pins its search_path');
-
--- The reader's grant does not extend to the helpers' internals.
-SELECT ok(NOT has_table_privilege('auditlog_tap_search_reader', 'auditlog.event_store', 'SELECT'),
-          'the reader holds no privilege on event_store');
-SELECT ok(NOT has_table_privilege('auditlog_tap_search_reader', 'auditlog.labels', 'SELECT'),
-          'nor on labels');
-SELECT ok(NOT has_table_privilege('auditlog_tap_search_reader', 'auditlog.action_types', 'SELECT'),
-          'nor on action_types');
-SELECT ok(NOT has_table_privilege('auditlog_tap_search_reader', 'auditlog.events', 'SELECT'),
-          'nor on events');
 
 SELECT * FROM finish();
 ROLLBACK;

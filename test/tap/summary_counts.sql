@@ -3,11 +3,12 @@
 -- part of the events summarized, with all of them, with events added after
 -- (logged now, and imported into months already summarized), and with
 -- events of rolled-back transactions and savepoints; every filter set of
--- test/tap/search_data/events.sql and more date ranges (whole months, ranges
+-- test/tap/setup/search_data.sql and more date ranges (whole months, ranges
 -- across months, single days, open ends, actor + range, all time) in UTC,
 -- Europe/Paris (DST days), Asia/Kolkata (half-hour offset) and
--- America/New_York, against plain SQL over auditlog.events; and the
--- summaries themselves equal the counts recomputed from the events.
+-- America/New_York (the sets without dates in one zone per stage: they read
+-- no time zone), against plain SQL over auditlog.events; and the summaries
+-- themselves equal the counts recomputed from the events.
 --
 -- Why this test does not run in one transaction, like the others: the
 -- watermark only passes an event id once no transaction that was running
@@ -35,7 +36,8 @@ CREATE EXTENSION auditlog;
 
 -- the shared events, filter sets and reference queries, committed
 BEGIN;
-\ir search_data/events.sql
+\ir setup/common.sql
+\ir setup/search_data.sql
 COMMIT;
 
 -- More date ranges, and filters aimed at the events added further down.
@@ -141,15 +143,21 @@ END
 $$;
 
 -- Every filter set in one time zone: the first page of 50 (every column;
--- when 'full'), total_count and event_count(), against the reference.
-CREATE FUNCTION pg_temp.check_zone(stage text, zone text, full_check boolean) RETURNS SETOF text
-    LANGUAGE plpgsql AS
+-- when 'full'), total_count and event_count(), against the reference. With
+-- 'dated_only', only the sets with a from_date or a to_date: a set without
+-- dates reads no time zone, so in a second zone of the same stage it would
+-- be the same call through the same code again.
+CREATE FUNCTION pg_temp.check_zone(stage text, zone text, full_check boolean, dated_only boolean DEFAULT false,
+                                   only_sets int[] DEFAULT NULL)
+    RETURNS SETOF text LANGUAGE plpgsql AS
 $$
 DECLARE
     c search_combos;
 BEGIN
     PERFORM set_config('TimeZone', zone, true);
-    FOR c IN SELECT * FROM search_combos ORDER BY n LOOP
+    FOR c IN SELECT * FROM search_combos
+              WHERE (NOT dated_only OR from_date IS NOT NULL OR to_date IS NOT NULL)
+                AND (only_sets IS NULL OR n = ANY (only_sets)) ORDER BY n LOOP
         IF full_check THEN
             RETURN NEXT results_eq(pg_temp.search_sql(c, 50), pg_temp.ref_sql(c, 50),
                                    format('%s, %s, filter set %s: the first page holds the newest 50 matching events',
@@ -175,16 +183,18 @@ $$
               stage || ': the watermark is at the last event id')
 $$;
 
-SELECT count(*) AS n_combos FROM search_combos \gset
+SELECT count(*) AS n_combos, count(*) FILTER (WHERE from_date IS NOT NULL OR to_date IS NOT NULL) AS n_dated
+  FROM search_combos \gset
 
 SELECT plan(
       1                         -- the data
-    + 2 + 6 + 2 * :n_combos * 2 -- part of the events summarized
-    + 1 + 6 + 4 * :n_combos * 3 -- all of them
+    + 2 + 6 + :n_combos * 2 + :n_dated * 2   -- part of the events summarized
+    + 1 + 6 + :n_combos * 3 + 3 * :n_dated * 3 -- all of them
     + 2 * :n_combos             -- paging through
     + 2 + :n_combos * 3         -- late events, before summarize()
-    + 1 + 6 + :n_combos * 3 + :n_combos * 2  -- and after
+    + 1 + 6 + :n_combos * 3 + :n_dated * 2   -- and after
     + 8 + 6 + 1 + 2 * :n_combos * 2 -- rolled back
+    + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
 );
 
@@ -202,7 +212,7 @@ SELECT is((SELECT summarized_upto FROM auditlog.summary_state), 1500::bigint,
           'summarize(1500) summarizes 1500 events at a time: the watermark is at 1500');
 SELECT pg_temp.summaries_exact('watermark at 1500');
 SELECT pg_temp.check_zone('watermark at 1500', 'Europe/Paris', false);
-SELECT pg_temp.check_zone('watermark at 1500', 'Asia/Kolkata', false);
+SELECT pg_temp.check_zone('watermark at 1500', 'Asia/Kolkata', false, true);
 
 ---------------------------------------------------------------------------
 -- Everything summarized.
@@ -211,9 +221,9 @@ CALL pg_temp.summarize_all();
 SELECT pg_temp.caught_up('all summarized');
 SELECT pg_temp.summaries_exact('all summarized');
 SELECT pg_temp.check_zone('all summarized', 'UTC', true);
-SELECT pg_temp.check_zone('all summarized', 'Europe/Paris', true);
-SELECT pg_temp.check_zone('all summarized', 'Asia/Kolkata', true);
-SELECT pg_temp.check_zone('all summarized', 'America/New_York', true);
+SELECT pg_temp.check_zone('all summarized', 'Europe/Paris', true, true);
+SELECT pg_temp.check_zone('all summarized', 'Asia/Kolkata', true, true);
+SELECT pg_temp.check_zone('all summarized', 'America/New_York', true, true);
 
 -- Keyset paging uses the count to know when to stop: every filter set,
 -- pages of 97, through to the end.
@@ -259,7 +269,7 @@ CALL pg_temp.summarize_all();
 SELECT pg_temp.caught_up('late events summarized');
 SELECT pg_temp.summaries_exact('late events summarized');
 SELECT pg_temp.check_zone('late events summarized', 'Europe/Paris', true);
-SELECT pg_temp.check_zone('late events summarized', 'Asia/Kolkata', false);
+SELECT pg_temp.check_zone('late events summarized', 'Asia/Kolkata', false, true);
 
 ---------------------------------------------------------------------------
 -- Rolled back: a whole transaction, and a savepoint. Their ids are taken
@@ -300,6 +310,27 @@ SELECT is(auditlog.event_count(), (SELECT count(*) FROM auditlog.events),
 SELECT pg_temp.summaries_exact('rolled back, summarized');
 SELECT pg_temp.caught_up('rolled back, summarized');
 SELECT pg_temp.check_zone('rolled back, summarized', 'America/New_York', false);
+
+---------------------------------------------------------------------------
+-- A dashboard reads in a READ ONLY transaction (or on a hot standby):
+-- search(), event_count() and filter_options() work there, over summaries
+-- and events alike; log_event() is refused.
+---------------------------------------------------------------------------
+SELECT auditlog.log_event('auth.login', actor => 'Late Logger', org_id => 'org-1') AS before_read_only \gset
+BEGIN READ ONLY;
+-- every filter, several filters, a DST day, a range over summarized months
+SELECT pg_temp.check_zone('read-only transaction', 'Europe/Paris', true, false, ARRAY[1, 25, 34, 125]);
+-- (set_eq would create a temporary table, which a read-only transaction cannot)
+SELECT is(array(SELECT o.kind || ': ' || o.value FROM auditlog.filter_options() o ORDER BY 1),
+          array(SELECT DISTINCT x FROM (SELECT 'actor: ' || actor COLLATE "default" AS x FROM auditlog.events
+                                        UNION SELECT 'action: ' || action COLLATE "default" FROM auditlog.action_types
+                                        UNION SELECT 'resource_type: ' || resource_type COLLATE "default" FROM auditlog.events
+                                         WHERE resource_type IS NOT NULL) u ORDER BY 1),
+          'read-only transaction: filter_options() lists the actors, actions and resource types of the log');
+SELECT throws_ok($$SELECT auditlog.log_event('auth.login')$$, '25006',
+                 'cannot execute auditlog.log_event() in a read-only transaction',
+                 'read-only transaction: log_event() is refused');
+COMMIT;
 
 ---------------------------------------------------------------------------
 -- summarize() refuses what it cannot do, and changes nothing then.

@@ -5,12 +5,7 @@
 BEGIN;
 SELECT plan(28);
 
-SET LOCAL client_min_messages = warning;
-
-CREATE TEMP VIEW tap_events AS
-SELECT id, action COLLATE "default" AS action, resource_type COLLATE "default" AS resource_type,
-       resource_id COLLATE "default" AS resource_id, org_id COLLATE "default" AS org_id, details
-  FROM auditlog.events;
+\ir setup/common.sql
 
 CREATE TABLE tap_ddl_account (
     id int PRIMARY KEY,

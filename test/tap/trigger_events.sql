@@ -4,16 +4,7 @@
 BEGIN;
 SELECT plan(36);
 
-SET LOCAL client_min_messages = warning;
-
--- auditlog.events with its text columns in the default collation, so that
--- they compare with plain literals (the log stores them with COLLATE "C").
-CREATE TEMP VIEW tap_events AS
-SELECT id, action COLLATE "default" AS action, resource_type COLLATE "default" AS resource_type,
-       resource_id COLLATE "default" AS resource_id, org_id COLLATE "default" AS org_id,
-       actor COLLATE "default" AS actor, actor_id COLLATE "default" AS actor_id,
-       db_user COLLATE "default" AS db_user, outcome::text AS outcome, details, txid
-  FROM auditlog.events;
+\ir setup/common.sql
 
 CREATE TABLE tap_trg_connection (
     id int PRIMARY KEY,

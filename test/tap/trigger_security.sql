@@ -6,13 +6,7 @@
 BEGIN;
 SELECT plan(10);
 
-SET LOCAL client_min_messages = warning;
-
-CREATE TEMP VIEW tap_events AS
-SELECT id, action COLLATE "default" AS action, resource_id COLLATE "default" AS resource_id,
-       actor COLLATE "default" AS actor, actor_id COLLATE "default" AS actor_id,
-       db_user COLLATE "default" AS db_user, details
-  FROM auditlog.events;
+\ir setup/common.sql
 
 CREATE ROLE auditlog_tap_sec_app LOGIN;      -- the application's login role
 CREATE ROLE auditlog_tap_sec_definer;        -- owns the SECURITY DEFINER functions and the table

@@ -7,6 +7,7 @@
 -- events queued inside a block that commits.
 BEGIN;
 SELECT plan(4);
+\ir setup/common.sql
 
 CREATE TABLE tap_sx (id int PRIMARY KEY, v text);
 CREATE TABLE tap_sx_side (id int);

@@ -2,9 +2,9 @@
 -- events: exactly as to_jsonb(row) shows them, less the excluded and
 -- redacted columns, for every kind of column type.
 BEGIN;
-SELECT plan(29);
+SELECT plan(28);
 
-SET LOCAL client_min_messages = warning;
+\ir setup/common.sql
 SET LOCAL timezone = 'Europe/Paris';   -- timestamptz values are shown in the session's zone, like to_jsonb
 
 CREATE TYPE tap_typ_mood AS ENUM ('sad', 'happy');
@@ -64,9 +64,7 @@ SELECT is_empty(
     $$SELECT c.resource_id, k, c.image->k, c.expected->k
         FROM tap_typ_created c, jsonb_object_keys(c.expected || c.image) k
        WHERE c.image->k IS DISTINCT FROM c.expected->k$$,
-    'every column of every type shows as to_jsonb shows it (no key differs)');
-SELECT ok(bool_and(image = expected), 'the "new" image equals to_jsonb(row) - excluded - redacted')
-  FROM tap_typ_created;
+    'the "new" image is to_jsonb(row) - excluded - redacted: no key of either differs');
 SELECT is((SELECT details->'redacted' FROM auditlog.events WHERE action = 'tap_typ.create' AND resource_id = '1'),
           '["rd_secret"]'::jsonb, 'the redacted column is named, without its value');
 SELECT ok(NOT (SELECT details::text ~ 'ex-value|rd-value|ex_secret'

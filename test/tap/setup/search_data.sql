@@ -1,6 +1,7 @@
--- test/tap/search_data/events.sql — the events, filter sets and reference queries
--- shared by the search tests (test/search_*.sql include it with \ir; it is no
--- test itself, and runs inside the including test's transaction).
+-- test/tap/setup/search_data.sql — the events, filter sets and reference queries
+-- shared by the search tests (test/tap/search_*.sql and summary_counts.sql
+-- include it with \ir after setup/common.sql; it is no test itself, and runs
+-- inside the including test's transaction).
 --
 -- About 4,000 events over 2025, deterministic: times out of id order, pairs
 -- of events at the same instant, dense runs of events around the daylight
@@ -8,9 +9,6 @@
 -- the 23-hour and 25-hour days of Paris.
 
 SET LOCAL TimeZone = 'Europe/Paris';
-SET LOCAL auditlog.actor TO DEFAULT;
-SET LOCAL auditlog.actor_id TO DEFAULT;
-SET LOCAL auditlog.org_id TO DEFAULT;
 
 DO $$
 DECLARE
@@ -178,7 +176,7 @@ $$;
 -- Pages through a search with before_id until a page comes back empty.
 -- Returns the ids in the order seen, the number of pages, whether every
 -- row carried the same total_count (and which), and whether every page
--- but the last was full.
+-- but the last held exactly page_size rows (and the last no more).
 CREATE FUNCTION pg_temp.page_through(c search_combos, page_size int,
     OUT ids bigint[], OUT pages int, OUT total bigint, OUT same_total boolean, OUT full_pages boolean)
     LANGUAGE plpgsql STABLE AS
@@ -201,8 +199,8 @@ BEGIN
                    id, occurred_at, actor, actor_id, action, resource_type, resource_id, outcome,
                    org_id, details, db_user, client_addr, application_name, txid, total_count, ord);
         EXIT WHEN cardinality(page) = 0;
-        IF short_seen THEN
-            full_pages := false;    -- only the last page may be short
+        IF short_seen OR cardinality(page) > page_size THEN
+            full_pages := false;    -- only the last page may be short, none long
         END IF;
         short_seen := cardinality(page) < page_size;
         pages := pages + 1;
