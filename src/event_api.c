@@ -72,6 +72,7 @@ ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev)
 	AuditCheckAction(ev->action);
 	ev->resource_type = OptionalText(fcinfo, first + EARG_RESOURCE_TYPE);
 	ev->resource_id = OptionalText(fcinfo, first + EARG_RESOURCE_ID);
+	AuditCheckResourceId(ev->resource_id);
 	if (ev->resource_id && !ev->resource_type)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -105,10 +105,18 @@ AuditCheckLabel(const char *what, const char *value, const char *empty_hint)
 	AuditCheckLabelLength(what, value);
 }
 
-/* Errors when a resource id is too long to be stored. */
+/*
+ * Errors when a resource id given by a caller is empty or too long to be
+ * stored (the triggers clip what a table's key makes, rather than fail).
+ */
 void
 AuditCheckResourceId(const char *value)
 {
+	if (value && value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("resource_id must not be empty"),
+				 errhint("Pass NULL for an action on no resource.")));
 	if (value && strlen(value) > AUDIT_MAX_RESOURCE_ID)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),

@@ -94,10 +94,7 @@ SELECT results_eq(format('SELECT resource_type, resource_id, actor, actor_id, or
 
 ---------------------------------------------------------------------------
 -- The README: "empty strings are refused (pass NULL)" -- resource_id too.
--- Last, because today the call succeeds and writes its event.
 ---------------------------------------------------------------------------
-SELECT todo('log_event accepts an empty resource_id and stores '''' (src/event.c FormEvent checks only its length); '
-            'the README refuses empty strings', 1);
 SELECT throws_ok($$SELECT auditlog.log_event('tap_lim.check', 'tap_lim', '')$$,
                  '22023', 'resource_id must not be empty', 'an empty resource_id is refused');
 
