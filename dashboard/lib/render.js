@@ -52,7 +52,7 @@ function resourceCell(row) {
 
 function eventRow(row) {
     return `<tr data-id="${esc(row.id)}">`
-        + `<td class="time"><time datetime="${esc(row.occurred_at)}">${esc(row.time_label)}</time></td>`
+        + `<td class="time"><time datetime="${esc(row.occurred_at)}" title="${esc(row.occurred_at)}">${esc(row.time_label)}</time></td>`
         + `<td class="user">${userCell(row)}</td>`
         + `<td class="action"><code>${esc(row.action)}</code></td>`
         + `<td class="resource">${resourceCell(row)}</td>`
