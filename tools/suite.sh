@@ -22,6 +22,9 @@ bash test/upgrade/run.sh || failed=1
 echo "== pg_dump round trip"
 bash tools/dump_roundtrip.sh || failed=1
 
+echo "== dashboard (node --test, headless Chromium)"
+(cd dashboard && node --test --test-reporter=spec test/*.test.js) || failed=1
+
 if [ $failed -ne 0 ]; then
     echo "auditlog suite: FAILED"
     exit 1

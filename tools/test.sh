@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/test.sh — installs what is missing, builds, installs, and runs the whole
 # suite (pg_regress and isolation, pgTAP through pg_prove, a pg_dump round
-# trip) against a throwaway PostgreSQL cluster. Exits non-zero on any failure.
+# trip, the dashboard's browser tests) against a throwaway PostgreSQL
+# cluster. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
