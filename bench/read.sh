@@ -70,6 +70,8 @@ TMP=$(mktemp -d -t auditlog-read.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# The machine's load, start and end: other work during the run shows up in the ratios.
+loadavg() { if [[ -r /proc/loadavg ]]; then echo "load average (1, 5, 15 min): $(cut -d " " -f 1-3 /proc/loadavg)"; fi; }
 
 # The targets of a scale: those set at 10M from 10M events on, those set at 1M below.
 scale_targets() { # n -> sets T_MEDIAN T_WORST T_SCALE T_NOTE
@@ -84,6 +86,7 @@ scale_targets() { # n -> sets T_MEDIAN T_WORST T_SCALE T_NOTE
     fi
 }
 
+loadavg
 MISMATCH=0
 MISSED=0
 : >"$TMP/verdicts"
@@ -176,6 +179,7 @@ for gen in "${gens[@]}"; do
     done
 done
 
+loadavg
 echo "== all verdicts (targets: bench/targets.sh)"
 awk -F '|' '{ printf "  %-4s %-17s %-12s %8s  %-13s %s\n", $1, $2, $6, $4, "(" $5 ")", $3 }' "$TMP/verdicts"
 MISSED=$(awk -F '|' '$6 == "BELOW TARGET" || $6 == "OVER TARGET"' "$TMP/verdicts" | wc -l)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the scripts that source it use these
 # bench/targets.sh — the performance targets of DESIGN.md ("Performance targets"), the one
 # place the benchmarks read them from. Sourced by write.sh, read.sh and throughput.sh; change a
 # figure here only together with DESIGN.md.

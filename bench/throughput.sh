@@ -60,6 +60,8 @@ fi
 psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psqla() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# The machine's load, start and end: other work during the run shows up in the ratios.
+loadavg() { if [[ -r /proc/loadavg ]]; then echo "load average (1, 5, 15 min): $(cut -d " " -f 1-3 /proc/loadavg)"; fi; }
 fail() { echo "throughput.sh: FAILED: $*" >&2; exit 1; }
 
 psqlq -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB"
@@ -72,6 +74,7 @@ psqla -F ' ' -c "SELECT 'server:', split_part(version(), ' (', 1), '| fsync', cu
                         '| shared_buffers', current_setting('shared_buffers')"
 psqla -F ' ' -c "SELECT 'auditlog:', extversion FROM pg_extension WHERE extname = 'auditlog'"
 echo "N=$N events per measurement, ROUNDS=$ROUNDS (best of), $(nproc) CPUs"
+loadavg
 echo
 
 ARGS="action, resource_type, resource_id, outcome, details, actor, actor_id, org_id"
@@ -174,6 +177,7 @@ for m in log import summarize; do
 done
 echo "  summarize() calls per round: ${CALLS[*]}"
 
+loadavg
 echo
 if [[ ${#BAD[@]} -gt 0 ]]; then
     printf '  %s\n' "${BAD[@]}" >&2

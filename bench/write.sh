@@ -69,6 +69,8 @@ trap 'rm -rf "$TMP"' EXIT
 psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psqla() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# The machine's load, start and end: other work during the run shows up in the ratios.
+loadavg() { if [[ -r /proc/loadavg ]]; then echo "load average (1, 5, 15 min): $(cut -d " " -f 1-3 /proc/loadavg)"; fi; }
 fail() { echo "write.sh: FAILED: $*" >&2; exit 1; }
 
 # --- database -------------------------------------------------------------------------
@@ -95,6 +97,7 @@ psqla -F ' ' -c "SELECT 'server:', split_part(version(), ' (', 1),
 psqla -F ' ' -c "SELECT 'auditlog:', extversion FROM pg_extension WHERE extname = 'auditlog'"
 echo "N=$N rows, ROUNDS=$ROUNDS (best of), pgbench -c/-j ${CLIENTS[*]} -T $PGBENCH_SECONDS -M $PGBENCH_MODE, $(nproc) CPUs"
 echo "variants, in this order each time: ${VARIANTS[*]}"
+loadavg
 echo
 
 # --- one timed statement ----------------------------------------------------------------
@@ -323,6 +326,7 @@ psqla -c "SELECT '  plpgsql:  ' || jsonb_build_object('actor', actor, 'action', 
             'details', details, 'db_user', db_user, 'application_name', application_name)::text
             FROM plpgsql_audit_log WHERE action = 'connection.update' ORDER BY id DESC LIMIT 1"
 
+loadavg
 echo
 if [[ ${#BAD[@]} -gt 0 ]]; then
     printf '  %s\n' "${BAD[@]}" >&2
