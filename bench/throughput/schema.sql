@@ -1,11 +1,13 @@
 -- bench/throughput/schema.sql — inputs and the plain anchor of bench/throughput.sh.
 --
 -- Run once in a fresh database with psql variable n. Creates
---   bench_tp.inputs    n events to write, shaped like read.sh's "shop" data:
---                      60 actions (12 resource types x 5 verbs), 200 staff plus
---                      system (60%), every resource id distinct, outcomes
---                      90/7/3, 8 stores, small details on a third of them, and
---                      a time in the past year, in order (for import_event)
+--   bench_tp.inputs    n events to write, in the spirit of read.sh's "shop":
+--                      60 actions (12 areas x 5 verbs, uniform; the 5 auth.*
+--                      on no resource), 200 staff plus system (60%), every
+--                      resource id distinct, outcomes 90/7/3, 8 stores drawn
+--                      uniformly and independently of the actor, small details
+--                      on a third of them, and a time in the past year, in
+--                      order (for import_event)
 --   bench_tp.events    the anchor: a plain table with the columns of
 --                      auditlog.events, a primary key and the four indexes a
 --                      developer usually writes (as read/shop/indexes.sql)
