@@ -3,45 +3,64 @@
 #
 # Times the same workload on three identical tables: bare (no trigger), audited
 # (auditlog.register_table) and plpgsql (a plain plpgsql audit trigger writing the same
-# information into an indexed table), interleaved, best of ROUNDS, and prints the times
-# and the ratios to bare next to the targets of DESIGN.md.
+# information into an indexed table), interleaved, best of ROUNDS, warm (the session fired
+# the triggers once before the timed statement) and cold (the timed statement is the first
+# of its session: auditlog's library loads during it), plus single-row transactions under
+# pgbench at 1 and 4 clients. Prints the ratios to bare next to the targets of
+# bench/targets.sh, then checks that every audit table holds exactly the events the run
+# must have written.
 #
-#   bash bench/write.sh                     # throwaway cluster via pg_virtualenv -v 15
-#   BENCH_USE_ENV=1 bash bench/write.sh     # use the cluster PGHOST/PGPORT/PGUSER point to
+#   bash bench/write.sh                     # throwaway cluster of $PG_CONFIG's server
+#   BENCH_USE_ENV=1 bash bench/write.sh     # use the server PGHOST/PGPORT/PGUSER point to
 #
-# Environment: N (rows, 100000), ROUNDS (5), PGBENCH_SECONDS (10), PGBENCH_CLIENTS (2),
-# PGBENCH_MODE (pgbench -M: prepared), BENCH_DB (auditlog_bench; dropped and recreated),
-# BENCH_PG_OPTS (extra pg_virtualenv options, e.g. "-o shared_buffers=1GB").
+# Environment: N (rows, 100000), ROUNDS (5), PGBENCH_SECONDS (10), PGBENCH_CLIENTS
+# (space-separated client counts, "1 4"), PGBENCH_MODE (pgbench -M: prepared), BENCH_DB
+# (auditlog_bench; dropped and recreated), BENCH_PG_OPTS (extra tmpcluster.sh options, e.g.
+# "-o shared_buffers=1GB"), BENCH_STRICT (1: exit 3 when a target is missed).
+#
+# Exit status: 0 when every correctness check passed (targets may still be OVER TARGET),
+# 1 when one failed (events lost or doubled, a pgbench error), 2 on bad settings,
+# 3 under BENCH_STRICT=1 when all checks passed but a target was missed.
 set -euo pipefail
 shopt -s inherit_errexit
 
 N=${N:-100000}
 ROUNDS=${ROUNDS:-5}
 PGBENCH_SECONDS=${PGBENCH_SECONDS:-10}
-PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-2}
+PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-1 4}
 PGBENCH_MODE=${PGBENCH_MODE:-prepared}
 BENCH_DB=${BENCH_DB:-auditlog_bench}
+BENCH_STRICT=${BENCH_STRICT:-0}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SQL="$HERE/write"
+# shellcheck source=bench/targets.sh
+. "$HERE/targets.sh"
 
-for v in N ROUNDS PGBENCH_SECONDS PGBENCH_CLIENTS; do
+for v in N ROUNDS PGBENCH_SECONDS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "write.sh: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
+done
+read -r -a CLIENTS <<<"$PGBENCH_CLIENTS"
+[[ ${#CLIENTS[@]} -gt 0 ]] || { echo "write.sh: PGBENCH_CLIENTS is empty" >&2; exit 2; }
+for c in "${CLIENTS[@]}"; do
+    [[ $c =~ ^[1-9][0-9]*$ ]] || { echo "write.sh: PGBENCH_CLIENTS must list positive integers, not '$c'" >&2; exit 2; }
 done
 [[ $BENCH_DB =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "write.sh: BENCH_DB must be a plain lower-case name" >&2; exit 2; }
 
-# Without BENCH_USE_ENV=1, run ourselves again inside a throwaway PostgreSQL 15 cluster.
-# -t keeps it in a temporary directory, so it cannot collide with another pg_virtualenv
-# (such as the test suite's) running at the same time. fsync is off in such clusters.
-# An exported PGPORT would become the new cluster's port: unset the PG* variables.
-# No checkpoint of its own during the run; autovacuum off: the script vacuums itself.
+# Without BENCH_USE_ENV=1, run ourselves again inside a throwaway cluster of $PG_CONFIG's
+# server (tools/tmpcluster.sh: fsync off, its own directory and port). No checkpoint of its
+# own during the run; autovacuum off: the script vacuums itself.
 if [[ ${BENCH_USE_ENV:-0} != 1 ]]; then
-    command -v pg_virtualenv >/dev/null || { echo "write.sh: pg_virtualenv not found (apt-get install postgresql-common)" >&2; exit 2; }
     # shellcheck disable=SC2086
-    exec env -u PGPORT -u PGHOST -u PGHOSTADDR -u PGDATABASE -u PGSERVICE -u PGUSER \
-        pg_virtualenv -t -v 15 \
+    exec bash "$HERE/../tools/tmpcluster.sh" \
         -o shared_buffers=512MB -o max_wal_size=8GB -o checkpoint_timeout=30min \
         -o autovacuum=off ${BENCH_PG_OPTS:-} \
-        env BENCH_USE_ENV=1 BENCH_VIRTUALENV=1 bash "${BASH_SOURCE[0]}" "$@"
+        -- env BENCH_USE_ENV=1 bash "${BASH_SOURCE[0]}" "$@"
+fi
+# psql and pgbench of the server under test, when we know it
+if [[ -n ${TMPCLUSTER_BINDIR:-} ]]; then
+    PATH=$TMPCLUSTER_BINDIR:$PATH
+elif [[ -n ${PG_CONFIG:-} ]]; then
+    PATH=$("$PG_CONFIG" --bindir):$PATH
 fi
 
 TMP=$(mktemp -d -t auditlog-bench.XXXXXX)
@@ -50,226 +69,274 @@ trap 'rm -rf "$TMP"' EXIT
 psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psqla() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# The machine's load, start and end: other work during the run shows up in the ratios.
+loadavg() { if [[ -r /proc/loadavg ]]; then echo "load average (1, 5, 15 min): $(cut -d " " -f 1-3 /proc/loadavg)"; fi; }
+fail() { echo "write.sh: FAILED: $*" >&2; exit 1; }
 
 # --- database -------------------------------------------------------------------------
 psqlq -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB"
 export PGDATABASE=$BENCH_DB
 psqlq -f "$SQL/schema.sql"
+err=$(psqlq -c 'CREATE EXTENSION auditlog' 2>&1) ||
+    { echo "write.sh: CREATE EXTENSION auditlog failed: $err" >&2; exit 2; }
+psqlq -c "SELECT auditlog.register_table('audited_connection'::regclass, resource_type => 'connection')" >/dev/null
 
-VARIANTS=(bare)
+VARIANTS=(bare auditlog plpgsql)
 declare -A TABLE=([bare]=bare_connection [auditlog]=audited_connection [plpgsql]=plpgsql_connection)
-AUDITLOG_NOTE=""
-if ! err=$(psqlq -c 'CREATE EXTENSION auditlog' 2>&1); then
-    AUDITLOG_NOTE="auditlog: extension not installed, skipped ($(head -1 <<<"$err"))"
-elif [[ $(psqla -c "SELECT count(*) FROM pg_proc WHERE proname = 'register_table'
-                        AND pronamespace = 'auditlog'::regnamespace") == 0 ]]; then
-    AUDITLOG_NOTE="auditlog: register_table missing, skipped"
-else
-    psqlq -c "SELECT auditlog.register_table('audited_connection'::regclass, resource_type => 'connection')" >/dev/null
-    VARIANTS+=(auditlog)
-fi
-VARIANTS+=(plpgsql)
-[[ -n $AUDITLOG_NOTE ]] && echo "$AUDITLOG_NOTE"
-has_auditlog() { [[ -z $AUDITLOG_NOTE ]]; }
-
 for v in "${VARIANTS[@]}"; do
     sed "s/@TABLE@/${TABLE[$v]}/g" "$SQL/txn.sql" > "$TMP/txn_$v.sql"
 done
 
 # --- header ---------------------------------------------------------------------------
-echo "auditlog write-path benchmark"
+echo "auditlog write-path benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 psqla -F ' ' -c "SELECT 'server:', split_part(version(), ' (', 1),
                         '| fsync', current_setting('fsync'),
                         '| synchronous_commit', current_setting('synchronous_commit'),
-                        '| shared_buffers', current_setting('shared_buffers')"
-if has_auditlog; then
-    psqla -F ' ' -c "SELECT 'auditlog:', extversion FROM pg_extension WHERE extname = 'auditlog'"
-fi
-echo "N=$N rows, ROUNDS=$ROUNDS (best of), pgbench -c $PGBENCH_CLIENTS -j $PGBENCH_CLIENTS -T $PGBENCH_SECONDS -M $PGBENCH_MODE, $(nproc) CPUs"
+                        '| shared_buffers', current_setting('shared_buffers'),
+                        '| shared_preload_libraries', coalesce(nullif(current_setting('shared_preload_libraries'), ''), '(none)')"
+psqla -F ' ' -c "SELECT 'auditlog:', extversion FROM pg_extension WHERE extname = 'auditlog'"
+echo "N=$N rows, ROUNDS=$ROUNDS (best of), pgbench -c/-j ${CLIENTS[*]} -T $PGBENCH_SECONDS -M $PGBENCH_MODE, $(nproc) CPUs"
 echo "variants, in this order each time: ${VARIANTS[*]}"
+loadavg
 echo
 
 # --- one timed statement ----------------------------------------------------------------
-# A fresh session warms the table's triggers up (rolled back), checkpoints, then runs
-# "BEGIN; statement; COMMIT" as one query string under \timing. Prints milliseconds.
-timed() {
-    local file=$1 tbl=$2 out
-    out=$(psqlq -v tbl="$tbl" -v n="$N" -f "$SQL/warmup.sql" -c CHECKPOINT -c '\timing on' -f "$file")
+# A checkpoint from a session of its own, then a fresh session runs "BEGIN; statement;
+# COMMIT" as one query string under \timing. warm: that session first fires the table's
+# triggers once, rolled back (library loaded, plpgsql compiled, caches filled); cold: the
+# timed query string is the first its session sends. Prints milliseconds.
+timed() { # mode file table
+    local mode=$1 file=$2 tbl=$3 out
+    psqlq -c CHECKPOINT
+    if [[ $mode == warm ]]; then
+        out=$(psqlq -v tbl="$tbl" -v n="$N" -f "$SQL/warmup.sql" -c '\timing on' -f "$file")
+    else
+        out=$(psqlq -v tbl="$tbl" -v n="$N" -c '\timing on' -f "$file")
+    fi
     awk '/^Time: / { t = $2 } END { if (t == "") exit 1; print t }' <<<"$out"
 }
 
-# One pgbench run; prints "tps transactions".
-pgbench_run() {
-    local v=$1 out tps n
+# One pgbench run; prints "tps transactions". A failed transaction fails the benchmark.
+pgbench_run() { # clients variant
+    local c=$1 v=$2 out tps n
     psqlq -c CHECKPOINT
-    out=$(pgbench -n -M "$PGBENCH_MODE" -c "$PGBENCH_CLIENTS" -j "$PGBENCH_CLIENTS" \
-                  -T "$PGBENCH_SECONDS" -f "$TMP/txn_$v.sql" 2>&1) || { echo "$out" >&2; return 1; }
+    out=$(pgbench -n -M "$PGBENCH_MODE" -c "$c" -j "$c" \
+                  -T "$PGBENCH_SECONDS" -f "$TMP/txn_$v.sql" 2>&1) || { echo "$out" >&2; fail "pgbench ($v, $c clients) failed"; }
     tps=$(awk '/^tps = / { print $3; exit }' <<<"$out")
     n=$(awk -F': ' '/^number of transactions actually processed/ { print $2; exit }' <<<"$out")
-    [[ -n $tps && -n $n ]] || { echo "$out" >&2; return 1; }
+    [[ -n $tps && -n $n ]] || { echo "$out" >&2; fail "pgbench ($v, $c clients): no tps in its output"; }
     if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then
-        echo "$out" >&2; return 1
+        echo "$out" >&2; fail "pgbench ($v, $c clients): failed transactions"
     fi
     echo "$tps ${n%%/*}"
 }
 
+MODES=(warm cold)
 WORKLOADS=(insert update delete)
-declare -A LABEL=([insert]=INSERT [update]=UPDATE [delete]=DELETE [txn]="1-row txns")
-declare -A RES=() BEST=() TXNS=()
-for v in "${VARIANTS[@]}"; do TXNS[$v]=0; done
+declare -A LABEL=([insert]=INSERT [update]=UPDATE [delete]=DELETE)
+declare -A RES=() BEST=() TXNS=() ROWS=()
+for v in "${VARIANTS[@]}"; do TXNS[$v]=0; ROWS[$v]=0; done
 TRUNCATES=0
 tables_csv=$(for v in "${VARIANTS[@]}"; do printf '%s, ' "${TABLE[$v]}"; done)
 tables_csv=${tables_csv%, }
+truncate_all() { psqlq -c "TRUNCATE $tables_csv"; TRUNCATES=$((TRUNCATES + 1)); }
 
 start=$(date +%s)
 for ((r = 1; r <= ROUNDS; r++)); do
-    # Reset: empty workload tables (the audit tables keep growing), fresh statistics.
-    psqlq -c "TRUNCATE $tables_csv" -c 'VACUUM ANALYZE'
-    TRUNCATES=$((TRUNCATES + 1))
-    for w in "${WORKLOADS[@]}"; do
-        line=$(printf 'round %d/%d  %-10s' "$r" "$ROUNDS" "${LABEL[$w]}")
+    for m in "${MODES[@]}"; do
+        # Reset: empty workload tables (the audit tables keep growing), fresh statistics.
+        truncate_all
+        psqlq -c 'VACUUM ANALYZE'
+        for w in "${WORKLOADS[@]}"; do
+            line=$(printf 'round %d/%d  %-5s %-7s' "$r" "$ROUNDS" "$m" "${LABEL[$w]}")
+            for v in "${VARIANTS[@]}"; do
+                ms=$(timed "$m" "$SQL/$w.sql" "${TABLE[$v]}")
+                RES[$m,$w,$v]+="$ms "
+                line+=$(printf '  %s %10.1f ms' "$v" "$ms")
+            done
+            echo "$line"
+            if [[ $w != delete ]]; then
+                # Same starting point for the next statement: dead rows gone, hint bits set.
+                psqlq -c "VACUUM ANALYZE $tables_csv"
+            fi
+        done
+    done
+    for c in "${CLIENTS[@]}"; do
+        # Empty tables for pgbench. TRUNCATE, not VACUUM: statistics saying "0 rows" would
+        # make the prepared UPDATE's generic plan a sequential scan of a growing table.
+        truncate_all
+        line=$(printf 'round %d/%d  pgbench %2d client(s)' "$r" "$ROUNDS" "$c")
         for v in "${VARIANTS[@]}"; do
-            ms=$(timed "$SQL/$w.sql" "${TABLE[$v]}")
-            RES[$w,$v]+="$ms "
-            line+=$(printf '  %s %10.1f ms' "$v" "$ms")
+            out=$(pgbench_run "$c" "$v")
+            read -r tps n <<<"$out"
+            RES[txn$c,$v]+="$(printf '%.0f' "$tps") "
+            TXNS[$v]=$((TXNS[$v] + n))
+            # Rows the run inserted (a random key that collides inserts nothing, but its
+            # UPDATE still writes an event): the creates to expect.
+            rows=$(psqla -c "SELECT count(*) FROM ${TABLE[$v]}")
+            ROWS[$v]=$((ROWS[$v] + rows))
+            line+=$(printf '  %s %8.0f tps' "$v" "$tps")
         done
         echo "$line"
-        if [[ $w != delete ]]; then
-            # Same starting point for the next statement: dead rows gone, hint bits set.
-            psqlq -c "VACUUM ANALYZE $tables_csv"
-        fi
     done
-    # Empty tables for pgbench. TRUNCATE, not VACUUM: statistics saying "0 rows" would
-    # make the prepared UPDATE's generic plan a sequential scan of a growing table.
-    psqlq -c "TRUNCATE $tables_csv"
-    TRUNCATES=$((TRUNCATES + 1))
-    line=$(printf 'round %d/%d  %-10s' "$r" "$ROUNDS" "${LABEL[txn]}")
-    for v in "${VARIANTS[@]}"; do
-        out=$(pgbench_run "$v")
-        read -r tps n <<<"$out"
-        RES[txn,$v]+="$tps "
-        TXNS[$v]=$((TXNS[$v] + n))
-        line+=$(printf '  %s %8.0f tps' "$v" "$tps")
-    done
-    echo "$line"
 done
 elapsed=$(( $(date +%s) - start ))
 
 # Best of the rounds: least time, most tps.
-for w in "${WORKLOADS[@]}" txn; do
-    for v in "${VARIANTS[@]}"; do
-        if [[ $w == txn ]]; then
-            BEST[$w,$v]=$(tr ' ' '\n' <<<"${RES[$w,$v]}" | grep . | sort -g | tail -1)
-        else
-            BEST[$w,$v]=$(tr ' ' '\n' <<<"${RES[$w,$v]}" | grep . | sort -g | head -1)
-        fi
+best() { tr ' ' '\n' <<<"$1" | grep . | sort -g | "$2" -1; }
+for v in "${VARIANTS[@]}"; do
+    for m in "${MODES[@]}"; do
+        for w in "${WORKLOADS[@]}"; do BEST[$m,$w,$v]=$(best "${RES[$m,$w,$v]}" head); done
     done
+    for c in "${CLIENTS[@]}"; do BEST[txn$c,$v]=$(best "${RES[txn$c,$v]}" tail); done
 done
 
 # --- results --------------------------------------------------------------------------
-declare -A TARGET=([insert]=2.0 [update]=2.5 [delete]=6 [txn]=1.15)
-ratio() { # workload variant -> variant cost / bare cost
-    if [[ $1 == txn ]]; then calc '%.2f' "${BEST[$1,bare]} / ${BEST[$1,$2]}"
-    else calc '%.2f' "${BEST[$1,$2]} / ${BEST[$1,bare]}"; fi
+MISSED=0
+declare -A TARGET=([insert]=$TARGET_WRITE_INSERT [update]=$TARGET_WRITE_UPDATE [delete]=$TARGET_WRITE_DELETE
+                   [txn1]=$TARGET_WRITE_TXN_C1 [txn4]=$TARGET_WRITE_TXN_C4)
+judge() { # value target: sets VD to met / OVER TARGET (the value must be at most the target)
+    if awk "BEGIN { exit !($1 <= $2) }"; then VD=met; else VD="OVER TARGET"; MISSED=$((MISSED + 1)); fi
 }
-fmt() { # workload variant -> best figure with unit
-    if [[ $1 == txn ]]; then calc '%.0f tps' "${BEST[$1,$2]}"; else calc '%.1f ms' "${BEST[$1,$2]}"; fi
-}
+ratio() { calc '%.2f' "$1 / $2"; }
 
 echo
-echo "Best of $ROUNDS rounds ($elapsed s). Ratios are cost relative to bare: time / bare time,"
-echo "and for the single-row transactions bare tps / tps (= time per transaction / bare's)."
-echo
-printf '%-24s %12s %12s %12s %14s %13s %9s  %s\n' \
-    workload bare auditlog plpgsql auditlog/bare plpgsql/bare target verdict
-for w in "${WORKLOADS[@]}" txn; do
-    if [[ $w == txn ]]; then name="pgbench INSERT+UPDATE"; else name="${LABEL[$w]} $N rows"; fi
-    if has_auditlog; then
-        a=$(fmt "$w" auditlog); ar=$(ratio "$w" auditlog)
-        verdict=$(awk "BEGIN { print ($ar <= ${TARGET[$w]}) ? \"ok\" : \"OVER TARGET\" }")
+echo "Best of $ROUNDS rounds ($elapsed s). Ratios are costs relative to bare, in the same mode:"
+echo "time / bare time; for pgbench bare tps / tps (time per transaction / bare's). Targets: bench/targets.sh."
+for m in "${MODES[@]}"; do
+    echo
+    if [[ $m == warm ]]; then
+        echo "Warm: the timed statement's session first fired the table's triggers once (rolled back)."
     else
-        a=skipped; ar=-; verdict=-
+        echo "Cold: the timed statement is the first of its session (auditlog's library loads during it)."
     fi
-    printf '%-24s %12s %12s %12s %14s %13s %9s  %s\n' "$name" "$(fmt "$w" bare)" "$a" \
-        "$(fmt "$w" plpgsql)" "$ar" "$(ratio "$w" plpgsql)" "<= ${TARGET[$w]}" "$verdict"
+    printf '%-20s %12s %12s %12s %14s %13s %9s  %s\n' \
+        "$m workload" bare auditlog plpgsql auditlog/bare plpgsql/bare target "verdict (auditlog/bare)"
+    for w in "${WORKLOADS[@]}"; do
+        ar=$(ratio "${BEST[$m,$w,auditlog]}" "${BEST[$m,$w,bare]}")
+        judge "$ar" "${TARGET[$w]}"
+        printf '%-20s %9.1f ms %9.1f ms %9.1f ms %14s %13s %9s  %s\n' "${LABEL[$w]} $N rows" \
+            "${BEST[$m,$w,bare]}" "${BEST[$m,$w,auditlog]}" "${BEST[$m,$w,plpgsql]}" "$ar" \
+            "$(ratio "${BEST[$m,$w,plpgsql]}" "${BEST[$m,$w,bare]}")" "<= ${TARGET[$w]}" "$VD"
+    done
+done
+
+echo
+echo "Cold against warm: (cold auditlog/bare) / (warm auditlog/bare), target <= $TARGET_WRITE_COLD"
+echo "(the plpgsql column is the same quotient for the plpgsql trigger, for reference)."
+printf '%-20s %12s %12s %12s %13s %9s  %s\n' workload "warm ratio" "cold ratio" cold/warm "plpgsql c/w" target verdict
+for w in "${WORKLOADS[@]}"; do
+    wr=$(calc '%.4f' "${BEST[warm,$w,auditlog]} / ${BEST[warm,$w,bare]}")
+    cr=$(calc '%.4f' "${BEST[cold,$w,auditlog]} / ${BEST[cold,$w,bare]}")
+    cw=$(ratio "$cr" "$wr")
+    judge "$cw" "$TARGET_WRITE_COLD"
+    pcw=$(calc '%.2f' "(${BEST[cold,$w,plpgsql]} / ${BEST[cold,$w,bare]}) / (${BEST[warm,$w,plpgsql]} / ${BEST[warm,$w,bare]})")
+    printf '%-20s %12.2f %12.2f %12s %13s %9s  %s\n' "${LABEL[$w]} $N rows" "$wr" "$cr" "$cw" "$pcw" \
+        "<= $TARGET_WRITE_COLD" "$VD"
+done
+
+echo
+echo "Single-row transactions (pgbench: BEGIN; INSERT one row; UPDATE it; COMMIT), best tps of $ROUNDS runs:"
+printf '%-20s %12s %12s %12s %14s %13s %9s  %s\n' clients bare auditlog plpgsql auditlog/bare plpgsql/bare target "verdict (auditlog/bare)"
+for c in "${CLIENTS[@]}"; do
+    ar=$(ratio "${BEST[txn$c,bare]}" "${BEST[txn$c,auditlog]}")
+    t=${TARGET[txn$c]:-}
+    if [[ -n $t ]]; then judge "$ar" "$t"; else VD="(no target at $c clients)"; fi
+    printf '%-20s %8.0f tps %8.0f tps %8.0f tps %14s %13s %9s  %s\n' "$c client(s)" \
+        "${BEST[txn$c,bare]}" "${BEST[txn$c,auditlog]}" "${BEST[txn$c,plpgsql]}" "$ar" \
+        "$(ratio "${BEST[txn$c,bare]}" "${BEST[txn$c,plpgsql]}")" "${t:+<= $t}" "$VD"
 done
 
 echo
 echo "All rounds (ms; tps for pgbench):"
-for w in "${WORKLOADS[@]}" txn; do
-    for v in "${VARIANTS[@]}"; do
-        printf '  %-10s %-9s %s\n' "${LABEL[$w]}" "$v" "${RES[$w,$v]}"
+for m in "${MODES[@]}"; do
+    for w in "${WORKLOADS[@]}"; do
+        for v in "${VARIANTS[@]}"; do printf '  %-5s %-7s %-9s %s\n' "$m" "${LABEL[$w]}" "$v" "${RES[$m,$w,$v]}"; done
     done
 done
+for c in "${CLIENTS[@]}"; do
+    for v in "${VARIANTS[@]}"; do printf '  %-13s %-9s %s\n' "pgbench -c $c" "$v" "${RES[txn$c,$v]}"; done
+done
 
-# --- sanity: events written, and their size ---------------------------------------------
-# Expected per variant: each round N creates, N updates, N deletes and two truncates;
-# each pgbench transaction one create and one update.
+# --- correctness: events written, and their size ----------------------------------------
+# Expected per variant: each round and mode N creates, N updates, N deletes; one truncate
+# per TRUNCATE statement; per pgbench run one create per row it inserted and one update
+# per transaction.
 psqlq -c 'VACUUM ANALYZE' >/dev/null
 echo
-echo "Events written (expected: per round $N create + $N update + $N delete + $((TRUNCATES / ROUNDS)) truncates;"
-echo "1 create + 1 update per pgbench transaction):"
-printf '  %-20s %12s %12s %12s %12s\n' action auditlog expected plpgsql expected
+echo "Events written, each audit table against what the run must have written"
+echo "($ROUNDS rounds x ${#MODES[@]} modes x $N creates, updates and deletes; $TRUNCATES truncates;"
+echo " pgbench: one create per inserted row, one update per transaction):"
+printf '  %-20s %12s %12s %12s %12s  %s\n' action auditlog expected plpgsql expected check
 # shellcheck disable=SC2034  # into is a nameref: it fills the caller's array
 counts() { # associative array name, query giving "action|count" rows
     local -n into=$1
     while IFS='|' read -r act cnt; do into["$act"]=$cnt; done < <(psqla -c "$2")
 }
 declare -A AC=() PC=()
-if has_auditlog; then
-    counts AC "SELECT t.action, count(*) FROM auditlog.event_store e
-                 JOIN auditlog.action_types t ON t.id = e.action_ref GROUP BY 1"
-fi
+counts AC "SELECT t.action, count(*) FROM auditlog.event_store e
+             JOIN auditlog.action_types t ON t.id = e.action_ref GROUP BY 1"
 counts PC "SELECT action, count(*) FROM plpgsql_audit_log GROUP BY 1"
+bulk=$((ROUNDS * ${#MODES[@]} * N))
 expect() { # action variant
     case $1 in
-        connection.create|connection.update) echo $((ROUNDS * N + TXNS[$2])) ;;
-        connection.delete) echo $((ROUNDS * N)) ;;
+        connection.create) echo $((bulk + ROWS[$2])) ;;
+        connection.update) echo $((bulk + TXNS[$2])) ;;
+        connection.delete) echo "$bulk" ;;
         connection.truncate) echo "$TRUNCATES" ;;
+        *) echo 0 ;;
     esac
 }
-ta=0; tp=0; tea=0; tep=0
-for act in connection.create connection.update connection.delete connection.truncate; do
-    if has_auditlog; then a=${AC[$act]:-0}; ea=$(expect $act auditlog); else a=-; ea=-; fi
-    p=${PC[$act]:-0}; ep=$(expect $act plpgsql)
-    printf '  %-20s %12s %12s %12s %12s\n' "$act" "$a" "$ea" "$p" "$ep"
-    if has_auditlog; then ta=$((ta + a)); tea=$((tea + ea)); fi
-    tp=$((tp + p)); tep=$((tep + ep))
+BAD=()
+ta=0; tp=0
+mapfile -t actions < <(printf '%s\n' connection.create connection.update connection.delete connection.truncate \
+                           "${!AC[@]}" "${!PC[@]}" | awk '!seen[$0]++')
+for act in "${actions[@]}"; do
+    a=${AC[$act]:-0}; p=${PC[$act]:-0}
+    ea=$(expect "$act" auditlog); ep=$(expect "$act" plpgsql)
+    ta=$((ta + a)); tp=$((tp + p))
+    wrong=()
+    if [[ $a != "$ea" ]]; then wrong+=(auditlog); BAD+=("auditlog $act: $a events, expected $ea"); fi
+    if [[ $p != "$ep" ]]; then wrong+=(plpgsql); BAD+=("plpgsql $act: $p events, expected $ep"); fi
+    if [[ ${#wrong[@]} -eq 0 ]]; then check=ok; else check="MISMATCH (${wrong[*]})"; fi
+    printf '  %-20s %12s %12s %12s %12s  %s\n' "$act" "$a" "$ea" "$p" "$ep" "$check"
 done
-if has_auditlog; then
-    other=$(psqla -c "SELECT count(*) FROM auditlog.event_store e JOIN auditlog.action_types t
-                        ON t.id = e.action_ref WHERE t.action NOT LIKE 'connection.%'")
-    ta=$((ta + other))
-    printf '  %-20s %12s %12s %12s %12s\n' "(other actions)" "$other" 0 - -
-    printf '  %-20s %12s %12s %12s %12s\n' total "$ta" "$tea" "$tp" "$tep"
-else
-    printf '  %-20s %12s %12s %12s %12s\n' total - - "$tp" "$tep"
-fi
+printf '  %-20s %12s %12s %12s %12s\n' total "$ta" "" "$tp" ""
 
 echo
 echo "Storage (table + indexes + TOAST, after VACUUM):"
 size_line() { # label relation-list rows
-    psqla -F '|' -c "SELECT sum(pg_total_relation_size(c)) FROM unnest($2::regclass[]) AS c" |
-    while read -r bytes; do
-        if [[ $3 -gt 0 ]]; then per=$(calc '%.0f' "$bytes / $3"); else per=-; fi
-        printf '  %-46s %12s bytes %12s events %8s bytes/event\n' "$1" "$bytes" "$3" "$per"
-    done
+    local bytes per
+    bytes=$(psqla -c "SELECT sum(pg_total_relation_size(c)) FROM unnest($2::regclass[]) AS c")
+    if [[ $3 -gt 0 ]]; then per=$(calc '%.0f' "$bytes / $3"); else per=-; fi
+    printf '  %-46s %12s bytes %12s events %8s bytes/event\n' "$1" "$bytes" "$3" "$per"
 }
-if has_auditlog; then
-    size_line "auditlog.event_store" "ARRAY['auditlog.event_store']" "$ta"
-    size_line "auditlog.event_store + labels + action_types" \
-        "ARRAY['auditlog.event_store', 'auditlog.labels', 'auditlog.action_types']" "$ta"
-fi
+size_line "auditlog.event_store" "ARRAY['auditlog.event_store']" "$ta"
+size_line "auditlog.event_store + labels + action_types" \
+    "ARRAY['auditlog.event_store', 'auditlog.labels', 'auditlog.action_types']" "$ta"
 size_line "plpgsql_audit_log" "ARRAY['plpgsql_audit_log']" "$tp"
-if has_auditlog; then
-    echo
-    echo "Sample update event, each store:"
-    psqla -c "SELECT '  auditlog: ' || jsonb_build_object('actor', actor, 'action', action,
-                'resource', resource_type || '/' || resource_id, 'outcome', outcome::text,
-                'details', details, 'db_user', db_user, 'application_name', application_name)::text
-                FROM auditlog.events WHERE action = 'connection.update' ORDER BY id DESC LIMIT 1"
-fi
+echo
+echo "Sample update event, each store:"
+psqla -c "SELECT '  auditlog: ' || jsonb_build_object('actor', actor, 'action', action,
+            'resource', resource_type || '/' || resource_id, 'outcome', outcome::text,
+            'details', details, 'db_user', db_user, 'application_name', application_name)::text
+            FROM auditlog.events WHERE action = 'connection.update' ORDER BY id DESC LIMIT 1"
 psqla -c "SELECT '  plpgsql:  ' || jsonb_build_object('actor', actor, 'action', action,
             'resource', resource_type || '/' || resource_id, 'outcome', outcome,
             'details', details, 'db_user', db_user, 'application_name', application_name)::text
             FROM plpgsql_audit_log WHERE action = 'connection.update' ORDER BY id DESC LIMIT 1"
+
+loadavg
+echo
+if [[ ${#BAD[@]} -gt 0 ]]; then
+    printf '  %s\n' "${BAD[@]}" >&2
+    fail "events written do not match what the run wrote (${#BAD[@]} mismatches above): events were lost or doubled"
+fi
+echo "Correctness: events written match what the run wrote, for every action and both audit tables."
+if [[ $MISSED -gt 0 ]]; then
+    echo "Performance: $MISSED verdicts OVER TARGET (see above)."
+    [[ $BENCH_STRICT == 1 ]] && exit 3
+else
+    echo "Performance: every target met."
+fi
+exit 0

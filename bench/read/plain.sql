@@ -1,6 +1,6 @@
 -- bench/read/plain.sql — the comparison table: the same events as auditlog.events
--- in a plain table with the indexes a developer would hand-write for the
--- Audit Log page, then VACUUM ANALYZE of both sides.
+-- in a plain table, with the indexes of the generator's indexes.sql (psql
+-- variable indexes: its path), then VACUUM ANALYZE of both sides.
 --
 -- Deliberately favourable to the plain side: the indexes are built after the
 -- load (compact, no page splits), the vacuum sets the visibility map (so
@@ -40,12 +40,7 @@ SELECT id, occurred_at, actor, actor_id, action, resource_type, resource_id, out
  ORDER BY id;
 
 ALTER TABLE bench_plain.events ADD PRIMARY KEY (id);
-CREATE INDEX events_occurred_at_idx ON bench_plain.events (occurred_at);
-CREATE INDEX events_actor_occurred_at_idx ON bench_plain.events (actor, occurred_at);
-CREATE INDEX events_action_occurred_at_idx ON bench_plain.events (action, occurred_at);
-CREATE INDEX events_resource_type_occurred_at_idx ON bench_plain.events (resource_type, occurred_at);
-CREATE INDEX events_resource_idx ON bench_plain.events (resource_type, resource_id);
-CREATE INDEX events_outcome_idx ON bench_plain.events (outcome);
+\i :indexes
 
 UPDATE bench_read.meta SET plain_s = round(extract(epoch FROM clock_timestamp() - :'plain_t0'::timestamptz)::numeric, 1);
 
@@ -56,4 +51,5 @@ SELECT format('VACUUM (ANALYZE) %s', string_agg(c.oid::regclass::text, ', '))
   FROM pg_class c
  WHERE c.relnamespace = 'auditlog'::regnamespace AND c.relkind IN ('r', 'p', 'm')
 \gexec
-UPDATE bench_read.meta SET analyze_s = round(extract(epoch FROM clock_timestamp() - :'analyze_t0'::timestamptz)::numeric, 1);
+UPDATE bench_read.meta SET analyze_s = round(extract(epoch FROM clock_timestamp() - :'analyze_t0'::timestamptz)::numeric, 1),
+                           ready = true;

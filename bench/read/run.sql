@@ -1,11 +1,18 @@
 -- bench/read/run.sql — the latency run of the read-path benchmark.
 --
--- For each filter set of a fixed dashboard mix it times, server-side,
+-- For each filter set of bench_read.sets it times, server-side, in this one
+-- session (so both sides see the same TimeZone),
 --   search: SELECT * FROM auditlog.search(<filters>, page_size => 50)
---   plain:  the page (ORDER BY occurred_at DESC, id DESC LIMIT 50) plus
---           SELECT count(*), hand-written over bench_plain.events
--- as the best of :rounds runs after one warm-up, and checks that both return
--- the same page and count. Needs psql variables rounds and explain (0/1).
+--   plain:  the page, SELECT * ... ORDER BY occurred_at DESC, id DESC LIMIT 50,
+--           plus SELECT count(*), hand-written over bench_plain.events
+-- as the best of :rounds runs after one warm-up, checks that both return the
+-- same page of ids and the same count, and judges the figures against the
+-- targets it is given:
+--   psql variables  rounds, explain (true/false), t_set_min, t_median,
+--                   t_worst, t_storage (bench/targets.sh), t_scale (the scale
+--                   whose targets apply, e.g. "1M")
+-- It leaves bench_read.results (one row per set) and bench_read.verdicts (one
+-- row per target) for bench/read.sh.
 
 \set ON_ERROR_STOP on
 \pset footer off
@@ -13,55 +20,8 @@
 -- "outcome = 'denied'" only resolves with that schema on the search_path.
 SET search_path = public, auditlog;
 
--- The filter sets. Values are picked from the generated data (meta.anchor,
--- the users table, the resource pools), so they do not drift with today's date.
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS bench_read.sets CASCADE;
-RESET client_min_messages;
-CREATE TABLE bench_read.sets (
-    no int PRIMARY KEY,
-    name text NOT NULL,
-    actor text,
-    action text,
-    resource_type text,
-    from_date date,
-    to_date date,
-    outcome auditlog.outcome,
-    resource_id text,
-    org_id text
-);
-
-WITH m AS (SELECT anchor,
-                  anchor - 45 AS day,
-                  date_trunc('month', anchor - 75)::date AS month_from,
-                  (date_trunc('month', anchor - 75) + interval '1 month' - interval '1 day')::date AS month_to
-             FROM bench_read.meta),
-     u1 AS (SELECT name FROM bench_read.users WHERE n = 1),
-     u40 AS (SELECT name FROM bench_read.users WHERE n = 40)
-INSERT INTO bench_read.sets
-SELECT v.* FROM m, u1, u40, LATERAL (VALUES
-    ( 1, 'no filter',                        NULL,      NULL,         NULL,         NULL::date,   NULL::date, NULL::auditlog.outcome, NULL, NULL),
-    ( 2, 'actor = system',                   'system',  NULL,         NULL,         NULL,         NULL,       NULL,      NULL, NULL),
-    ( 3, 'actor = busiest user',             u1.name,   NULL,         NULL,         NULL,         NULL,       NULL,      NULL, NULL),
-    ( 4, 'actor = typical user',             u40.name,  NULL,         NULL,         NULL,         NULL,       NULL,      NULL, NULL),
-    ( 5, 'action = auth.login',              NULL,      'auth.login', NULL,         NULL,         NULL,       NULL,      NULL, NULL),
-    ( 6, 'action = credential.*',            NULL,      'credential.*', NULL,       NULL,         NULL,       NULL,      NULL, NULL),
-    ( 7, 'action = role.create (rare)',      NULL,      'role.create', NULL,        NULL,         NULL,       NULL,      NULL, NULL),
-    ( 8, 'type = connection',                NULL,      NULL,         'connection', NULL,         NULL,       NULL,      NULL, NULL),
-    ( 9, 'outcome = denied (rare)',          NULL,      NULL,         NULL,         NULL,         NULL,       'denied',  NULL, NULL),
-    (10, 'one day',                          NULL,      NULL,         NULL,         m.day,        m.day,      NULL,      NULL, NULL),
-    (11, 'one month',                        NULL,      NULL,         NULL,         m.month_from, m.month_to, NULL,      NULL, NULL),
-    (12, 'one resource (busiest connection)', NULL,     NULL,         'connection', NULL,         NULL,       NULL,
-         bench_read.rid('connection', 1), NULL),
-    (13, 'busiest user + one month',         u1.name,   NULL,         NULL,         m.month_from, m.month_to, NULL,      NULL, NULL),
-    (14, 'auth.login + failure',             NULL,      'auth.login', NULL,         NULL,         NULL,       'failure', NULL, NULL),
-    (15, 'system + token_refresh + one day', 'system',  'credential.token_refresh', NULL, m.day,  m.day,      NULL,      NULL, NULL),
-    (16, 'credential.* + denied + month',    NULL,      'credential.*', NULL,       m.month_from, m.month_to, 'denied',  NULL, NULL),
-    (17, 'type = webhook + failure + month', NULL,      NULL,         'webhook',    m.month_from, m.month_to, 'failure', NULL, NULL)
-) AS v;
-
 -- The search() call of a filter set (named arguments, as a dashboard passes them).
-CREATE FUNCTION bench_read.search_call(s bench_read.sets) RETURNS text
+CREATE OR REPLACE FUNCTION bench_read.search_call(s bench_read.sets) RETURNS text
     LANGUAGE sql STABLE AS
 $$
     SELECT 'auditlog.search(' || concat_ws(', ',
@@ -77,8 +37,9 @@ $$
 $$;
 
 -- The WHERE clause a developer writes for the same filters: whole days in the
--- session time zone, to_date inclusive, a category as a LIKE prefix.
-CREATE FUNCTION bench_read.plain_where(s bench_read.sets) RETURNS text
+-- session time zone (a date literal cast to timestamptz is midnight there),
+-- to_date inclusive, a category as a LIKE prefix.
+CREATE OR REPLACE FUNCTION bench_read.plain_where(s bench_read.sets) RETURNS text
     LANGUAGE sql STABLE AS
 $$
     SELECT coalesce(' WHERE ' || nullif(concat_ws(' AND ',
@@ -122,14 +83,12 @@ BEGIN
 END
 $$;
 
--- Runs the mix and keeps the figures in bench_read.results.
+-- Runs every set and keeps the figures in bench_read.results.
 CREATE OR REPLACE FUNCTION bench_read.run(rounds int) RETURNS void
     LANGUAGE plpgsql AS
 $$
 DECLARE
     s bench_read.sets;
-    have_search boolean := EXISTS (SELECT FROM pg_proc
-                                    WHERE proname = 'search' AND pronamespace = 'auditlog'::regnamespace);
     page_sql text;
     count_sql text;
     search_sql text;
@@ -138,13 +97,15 @@ DECLARE
     s_ids bigint[];
     s_count bigint;
     s_ms double precision;
+    p_ms double precision;
 BEGIN
     SET LOCAL client_min_messages = warning;
     DROP TABLE IF EXISTS bench_read.results;
     RESET client_min_messages;
     CREATE TABLE bench_read.results (
-        no int PRIMARY KEY, name text, search_ms double precision, plain_ms double precision,
-        matches bigint, check_result text, search_sql text, page_sql text, count_sql text);
+        no int PRIMARY KEY, name text, matches bigint,
+        search_ms double precision, plain_ms double precision, ratio double precision,
+        check_result text, search_sql text, page_sql text, count_sql text);
     FOR s IN SELECT * FROM bench_read.sets ORDER BY no LOOP
         page_sql := 'SELECT * FROM bench_plain.events' || bench_read.plain_where(s)
                     || ' ORDER BY occurred_at DESC, id DESC LIMIT 50';
@@ -152,70 +113,86 @@ BEGIN
         search_sql := 'SELECT * FROM ' || bench_read.search_call(s);
         EXECUTE format('SELECT array(SELECT p.id FROM (%s) p)', page_sql) INTO p_ids;
         EXECUTE count_sql INTO p_count;
-        s_ms := NULL;
-        IF have_search THEN
-            EXECUTE format('SELECT array_agg(s.id ORDER BY s.ordinality), max(s.total_count) FROM %s WITH ORDINALITY s',
-                           bench_read.search_call(s))
-                INTO s_ids, s_count;
-            s_ms := bench_read.best_ms(ARRAY[search_sql], rounds);
-        END IF;
+        EXECUTE format('SELECT coalesce(array_agg(s.id ORDER BY s.ordinality), ''{}''), max(s.total_count)'
+                       ' FROM %s WITH ORDINALITY s', bench_read.search_call(s))
+            INTO s_ids, s_count;
+        s_ms := bench_read.best_ms(ARRAY[search_sql], rounds);
+        p_ms := bench_read.best_ms(ARRAY[page_sql, count_sql], rounds);
         INSERT INTO bench_read.results VALUES (
-            s.no, s.name, s_ms, bench_read.best_ms(ARRAY[page_sql, count_sql], rounds), p_count,
-            CASE WHEN NOT have_search THEN 'search(): missing'
-                 WHEN p_ids IS NOT DISTINCT FROM s_ids AND coalesce(s_count, 0) = p_count THEN 'ok'
-                 WHEN p_ids IS NOT DISTINCT FROM s_ids THEN format('COUNT MISMATCH: %s, expected %s', s_count, p_count)
-                 ELSE 'PAGE MISMATCH' END,
+            s.no, s.name, p_count, s_ms, p_ms, p_ms / s_ms,
+            CASE WHEN p_ids = s_ids AND coalesce(s_count, 0) = p_count THEN 'ok'
+                 WHEN p_ids = s_ids THEN format('COUNT MISMATCH: search %s, plain %s', s_count, p_count)
+                 ELSE format('PAGE MISMATCH: search %s ids, plain %s, first difference at row %s (count: search %s, plain %s)',
+                             cardinality(s_ids), cardinality(p_ids),
+                             (SELECT min(i) FROM generate_series(1, greatest(cardinality(s_ids), cardinality(p_ids))) i
+                               WHERE s_ids[i] IS DISTINCT FROM p_ids[i]),
+                             coalesce(s_count, 0), p_count) END,
             search_sql, page_sql, count_sql);
     END LOOP;
 END
 $$;
 
 \echo
-SELECT format('auditlog read path, %s events from %s to %s (%s), best of %s after a warm-up',
-              m.n, m.anchor - 365, m.anchor - 1, current_setting('TimeZone'), :rounds)
+SELECT format('auditlog read path, generator %s: %s events from %s to %s, time zone %s (both sides), best of %s after a warm-up',
+              m.gen, m.n, m.anchor - 365, m.anchor - 1, current_setting('TimeZone'), :rounds)
   FROM bench_read.meta m \gset
 \echo :format
-SELECT format('server %s, shared_buffers %s, work_mem %s, jit %s, parallel workers/gather %s, collation %s',
+SELECT format('server %s, shared_buffers %s, work_mem %s, jit %s, parallel workers/gather %s, collation %s; summaries: %s',
               current_setting('server_version'), current_setting('shared_buffers'), current_setting('work_mem'),
-              current_setting('jit'), current_setting('max_parallel_workers_per_gather'), datcollate)
-  FROM pg_database WHERE datname = current_database() \gset
+              current_setting('jit'), current_setting('max_parallel_workers_per_gather'), datcollate,
+              CASE WHEN m.summarize_s IS NULL THEN 'summarize() never called'
+                   ELSE format('summarize() added %s events in %s s', m.summarized, m.summarize_s) END)
+  FROM pg_database, bench_read.meta m WHERE datname = current_database() \gset
 \echo :format
-
-SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'search' AND pronamespace = 'auditlog'::regnamespace) AS have_search \gset
-\if :have_search
-\else
-\echo 'search(): missing -- timing the plain side only'
-\endif
 
 SELECT bench_read.run(:rounds) AS run_done \gset
 
 \echo
+\echo 'Per filter set: search ms = auditlog.search(..., page_size => 50); plain ms = its page + count(*) on'
+\echo 'the plain table; ratio = plain ms / search ms of the same set (target: no set below' :t_set_min'x).'
 SELECT no AS "#", name AS "filter set",
        to_char(matches, 'FM999,999,999') AS "events",
        to_char(search_ms, 'FM999,990.00') AS "search ms",
        to_char(plain_ms, 'FM999,990.00') AS "plain ms",
-       coalesce(to_char(plain_ms / nullif(search_ms, 0), 'FM999,990.0') || 'x', '-') AS "speed-up",
-       check_result AS "check"
+       to_char(ratio, 'FM999,990.0') || 'x' AS "plain/search",
+       CASE WHEN ratio >= :t_set_min THEN 'met' ELSE 'BELOW TARGET' END AS "verdict",
+       check_result AS "same page and count"
   FROM bench_read.results ORDER BY no;
 
-WITH r AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY search_ms) AS s_med, max(search_ms) AS s_max,
-                  percentile_cont(0.5) WITHIN GROUP (ORDER BY plain_ms) AS p_med, max(plain_ms) AS p_max,
-                  min(plain_ms / nullif(search_ms, 0)) AS min_speedup
-             FROM bench_read.results)
-SELECT k AS " ", to_char(s, 'FM999,990.00') AS "search ms", to_char(p, 'FM999,990.00') AS "plain ms",
-       coalesce(to_char(p / nullif(s, 0), 'FM999,990.0') || 'x', '-') AS "plain/search",
-       CASE WHEN s IS NULL THEN 'search(): missing'
-            WHEN p / nullif(s, 0) >= 20 THEN 'target >= 20x: met'
-            ELSE 'target >= 20x: NOT met' END AS "target"
-  FROM r, LATERAL (VALUES ('median', r.s_med, r.p_med), ('worst', r.s_max, r.p_max)) AS v(k, s, p);
+-- The verdicts: each names what it compares.
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS bench_read.verdicts;
+RESET client_min_messages;
+CREATE TABLE bench_read.verdicts (k int PRIMARY KEY, what text, value text, target text, verdict text);
 
-SELECT coalesce(to_char(min(plain_ms / nullif(search_ms, 0)), 'FM999,990.0') || 'x', '-') AS min_speedup
-  FROM bench_read.results \gset
-\echo 'smallest per-set speed-up:' :min_speedup
+INSERT INTO bench_read.verdicts
+WITH r AS (SELECT * FROM bench_read.results),
+     agg AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) AS med, count(*) AS sets,
+                    count(*) FILTER (WHERE ratio < :t_set_min) AS below,
+                    string_agg('#' || no, ', ' ORDER BY no) FILTER (WHERE ratio < :t_set_min) AS below_list
+               FROM r),
+     lo AS (SELECT * FROM r ORDER BY ratio, no LIMIT 1),
+     ws AS (SELECT * FROM r ORDER BY search_ms DESC, no LIMIT 1),
+     wp AS (SELECT * FROM r ORDER BY plain_ms DESC, no LIMIT 1)
+SELECT v.* FROM agg, lo, ws, wp, LATERAL (VALUES
+    (1, format('median of the %s per-set ratios (plain / search, same set)', agg.sets),
+        to_char(agg.med, 'FM999,990.0') || 'x', format('>= %sx at %s', :'t_median', :'t_scale'),
+        CASE WHEN agg.med >= :t_median THEN 'met' ELSE 'BELOW TARGET' END),
+    (2, format('smallest per-set ratio: #%s %s (search %s ms, plain %s ms); %s of %s sets below %sx%s',
+               lo.no, lo.name, round(lo.search_ms::numeric, 2), round(lo.plain_ms::numeric, 2),
+               agg.below, agg.sets, :'t_set_min', coalesce(' (' || agg.below_list || ')', '')),
+        to_char(lo.ratio, 'FM999,990.0') || 'x', format('>= %sx', :'t_set_min'),
+        CASE WHEN lo.ratio >= :t_set_min THEN 'met' ELSE 'BELOW TARGET' END),
+    (3, format('slowest plain / slowest search, maybe different sets: plain #%s %s %s ms, search #%s %s %s ms',
+               wp.no, wp.name, round(wp.plain_ms::numeric, 2), ws.no, ws.name, round(ws.search_ms::numeric, 2)),
+        to_char(wp.plain_ms / ws.search_ms, 'FM999,990.0') || 'x', format('>= %sx at %s', :'t_worst', :'t_scale'),
+        CASE WHEN wp.plain_ms / ws.search_ms >= :t_worst THEN 'met' ELSE 'BELOW TARGET' END)
+) AS v;
 
--- Storage: every table of the extension (heap, TOAST, indexes), partitions
--- included wherever they live, against the plain table.
-\echo
+-- Storage: every table of the extension (heap, TOAST, indexes: events,
+-- dictionaries, summaries), partitions included wherever they live, against
+-- the plain table.
+CREATE OR REPLACE VIEW bench_read.storage AS
 WITH ext AS (
     SELECT t.relid AS oid
       FROM pg_class c, LATERAL pg_partition_tree(c.oid) t
@@ -229,32 +206,46 @@ rels AS (
       FROM ext JOIN pg_class c ON c.oid = ext.oid WHERE c.relkind IN ('r', 'm')
     UNION ALL
     SELECT 'plain', 'bench_plain.events', 'bench_plain.events'::regclass
-),
-sizes AS (
-    SELECT side, rel, pg_table_size(oid) AS tbl, pg_indexes_size(oid) AS idx, pg_total_relation_size(oid) AS total
-      FROM rels
 )
+SELECT side, rel, pg_table_size(oid) AS tbl, pg_indexes_size(oid) AS idx, pg_total_relation_size(oid) AS total
+  FROM rels;
+
+INSERT INTO bench_read.verdicts
+SELECT 4, format('storage per event, auditlog (tables+indexes+summaries) / plain table: %s / %s bytes',
+                 round(a.b / m.n, 1), round(p.b / m.n, 1)),
+       to_char(a.b / p.b, 'FM990.000'), format('<= %s', :'t_storage'),
+       CASE WHEN a.b / p.b <= :t_storage THEN 'met' ELSE 'OVER TARGET' END
+  FROM (SELECT sum(total)::numeric AS b FROM bench_read.storage WHERE side = 'auditlog') a,
+       (SELECT sum(total)::numeric AS b FROM bench_read.storage WHERE side = 'plain') p,
+       bench_read.meta m;
+
+\echo
+\echo 'Storage (heap + TOAST, indexes, total; after VACUUM):'
 SELECT side, rel AS "relation",
        pg_size_pretty(tbl) AS "table+toast", pg_size_pretty(idx) AS "indexes", pg_size_pretty(total) AS "total",
        round(total::numeric / m.n, 1) AS "bytes/event"
-  FROM sizes, bench_read.meta m
+  FROM bench_read.storage, bench_read.meta m
  ORDER BY side, total DESC;
 
-WITH ext AS (
-    SELECT t.relid AS oid
-      FROM pg_class c, LATERAL pg_partition_tree(c.oid) t
-     WHERE c.relnamespace = 'auditlog'::regnamespace AND c.relkind IN ('r', 'p', 'm')
-    UNION
-    SELECT c.oid FROM pg_class c
-     WHERE c.relnamespace = 'auditlog'::regnamespace AND c.relkind IN ('r', 'm')
-),
-a AS (SELECT sum(pg_total_relation_size(c.oid)) AS b FROM ext JOIN pg_class c ON c.oid = ext.oid
-       WHERE c.relkind IN ('r', 'm')),
-p AS (SELECT pg_total_relation_size('bench_plain.events') AS b)
-SELECT round(a.b / m.n, 1) AS "auditlog bytes/event", round(p.b::numeric / m.n, 1) AS "plain bytes/event",
-       round(a.b / p.b, 3) AS "ratio",
-       CASE WHEN a.b / p.b <= 0.5 THEN 'target <= 0.5: met' ELSE 'target <= 0.5: NOT met' END AS "target"
-  FROM a, p, bench_read.meta m;
+\echo
+SELECT format('Verdicts, generator %s at %s events (targets: bench/targets.sh, at %s):', gen, n, :'t_scale')
+  FROM bench_read.meta \gset
+\echo :format
+\pset format unaligned
+\pset tuples_only on
+SELECT format('  %-12s %8s  %-13s %s', verdict, value, '(' || target || ')', what) FROM bench_read.verdicts ORDER BY k;
+\pset format aligned
+\pset tuples_only off
+
+SELECT count(*) FILTER (WHERE check_result <> 'ok') > 0 AS has_mismatch,
+       format('CORRECTNESS FAILED: %s of %s filter sets returned a different page or count from search() '
+              'than from the plain table (see the last column above)', count(*) FILTER (WHERE check_result <> 'ok'), count(*)) AS mismatch_msg
+  FROM bench_read.results \gset
+\if :has_mismatch
+\echo :mismatch_msg
+\else
+\echo 'Correctness: every filter set returned the same page of ids and the same count on both sides.'
+\endif
 
 \if :explain
 \echo

@@ -1,11 +1,12 @@
--- bench/read/generate.sql — synthetic audit events for the read-path benchmark.
+-- bench/read/saas/generate.sql — generator "saas": the events of an integration
+-- platform (connections, credentials, webhooks, schedules) for the read-path
+-- benchmark.
 --
--- Run by bench/read.sh with psql variables n (events) and chunk (events per
--- statement). It recreates the auditlog extension in the current database (the
--- event store is append-only: starting afresh is the only way to refill it),
--- then loads n events through auditlog.import_event(), as a backfill would,
--- spread over the 365 days before today (session time zone), in time order so
--- that ids grow with occurred_at as they do in a live log.
+-- Run by bench/read.sh after read/setup.sql, in the same database. It loads
+-- bench_read.meta's n events through auditlog.import_event(), as a backfill
+-- would, chunk events per statement, spread evenly over the 365 days before
+-- meta.anchor (session time zone), in time order so that ids grow with
+-- occurred_at as they do in a live log.
 --
 -- The data is deterministic for a given n and chunk (setseed per chunk):
 --   actors       ~40% 'system', the rest 300 named users ("First Last",
@@ -19,24 +20,6 @@
 --                imported event also carries {"imported": true})
 
 \set ON_ERROR_STOP on
-
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS bench_plain CASCADE;
-DROP SCHEMA IF EXISTS bench_read CASCADE;
-DROP EXTENSION IF EXISTS auditlog CASCADE;
-CREATE EXTENSION auditlog;
-RESET client_min_messages;
-CREATE SCHEMA bench_read;
-
-CREATE TABLE bench_read.meta (
-    n bigint NOT NULL,
-    chunk int NOT NULL,
-    anchor date NOT NULL,          -- events fall in [anchor - 365 days, anchor)
-    started_at timestamptz NOT NULL,
-    generate_s numeric,            -- import_event calls
-    plain_s numeric,               -- filling and indexing bench_plain.events
-    analyze_s numeric
-);
 
 -- Resource types and the size of their id pools.
 CREATE TABLE bench_read.resource_types (rtype text PRIMARY KEY, pool int NOT NULL);
@@ -122,12 +105,14 @@ $$
       FROM md5(rtype || ':' || k) h
 $$;
 
-CREATE PROCEDURE bench_read.generate(p_n bigint, p_chunk int)
+CREATE PROCEDURE bench_read.generate()
     LANGUAGE plpgsql AS
 $$
 DECLARE
-    v_anchor date := current_date;
-    v_epoch0 double precision := extract(epoch FROM (current_date - 365)::timestamptz);
+    p_n bigint := (SELECT n FROM bench_read.meta);
+    p_chunk int := (SELECT chunk FROM bench_read.meta);
+    v_anchor date := (SELECT anchor FROM bench_read.meta);
+    v_epoch0 double precision := extract(epoch FROM (v_anchor - 365)::timestamptz);
     v_step double precision := 365 * 86400.0 / p_n;     -- seconds between events
     v_act text[];
     v_typ text[];
@@ -158,9 +143,6 @@ BEGIN
     SELECT array_agg(CASE WHEN b < 40 THEN 1 WHEN b < 65 THEN 2 WHEN b < 80 THEN 3
                           WHEN b < 92 THEN 4 ELSE 5 END ORDER BY b)
       INTO v_orgb FROM generate_series(0, 99) b;
-
-    INSERT INTO bench_read.meta (n, chunk, anchor, started_at) VALUES (p_n, p_chunk, v_anchor, v_t0);
-    COMMIT;
 
     WHILE v_lo < p_n LOOP
         v_hi := least(v_lo + p_chunk, p_n);
@@ -211,15 +193,4 @@ BEGIN
 END
 $$;
 
-CALL bench_read.generate(:n, :chunk);
-
--- Bring the precomputed counts up to date, as a scheduled
--- auditlog.summarize() would have done while the events arrived. Two calls:
--- the first records the horizon, the second (a new transaction) moves the
--- watermark to it.
-\set QUIET on
-SELECT auditlog.summarize(100000000) AS summarized \gset
-SELECT auditlog.summarize(100000000) AS summarized \gset
-\echo summarized :summarized events
--- what autovacuum would do soon after: sums over the counts read only their index
-VACUUM ANALYZE auditlog.event_counts;
+CALL bench_read.generate();
