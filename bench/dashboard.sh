@@ -5,7 +5,7 @@
 #   bash bench/dashboard.sh                # 1M events, throwaway cluster
 #   N=10000000 bash bench/dashboard.sh     # the scale of the read targets
 #
-# Generates the events with bench/read/generate.sql (import_event, spread
+# Generates the events with bench/read/saas/generate.sql (import_event, spread
 # over the year before today), runs dashboard/server.js as a role with the
 # reader grants only, and times a first page, filtered pages and Older
 # pages for a viewer in Europe/Paris (the date filter then cuts the
@@ -36,7 +36,9 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_ -d postgres -c "CREATE DATABASE $db"
 echo "== generating $N events"
 t0=$(date +%s)
-psql_ -d "$db" -v n="$N" -v chunk="$CHUNK" -f bench/read/generate.sql
+psql_ -d "$db" -v gen=saas -v n="$N" -v chunk="$CHUNK" -f bench/read/setup.sql
+psql_ -d "$db" -f bench/read/saas/generate.sql
+psql_ -d "$db" -f bench/read/summarize.sql
 echo "generated in $(( $(date +%s) - t0 )) s"
 psql_ -d "$db" -c "VACUUM ANALYZE auditlog.event_store"
 
