@@ -21,6 +21,8 @@ OBJS = \
 	src/trigger.o \
 	src/search_filters.o \
 	src/summary.o \
+	src/worker.o \
+	src/maintenance.o \
 	src/search.o \
 	src/display.o
 

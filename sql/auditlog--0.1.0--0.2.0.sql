@@ -91,3 +91,25 @@ $$;
 ---------------------------------------------------------------------------
 
 ALTER TABLE auditlog.summary_state REPLICA IDENTITY FULL;
+
+---------------------------------------------------------------------------
+-- Maintenance: the summaries kept current by a background worker
+---------------------------------------------------------------------------
+
+ALTER TABLE auditlog.summary_state ADD COLUMN maintained_at timestamptz;
+COMMENT ON COLUMN auditlog.summary_state.maintained_at IS
+    'When summarize() (by the maintenance worker or by hand) last moved the summaries';
+
+-- Runs as the extension's owner, so that a monitoring role needs EXECUTE on
+-- it and nothing else (it reads the maintenance worker's row of
+-- pg_stat_activity too).
+CREATE FUNCTION auditlog.status()
+RETURNS TABLE (events bigint, unsummarized bigint, unsealed bigint,
+               oldest_event timestamptz, last_maintenance timestamptz)
+    AS 'MODULE_PATHNAME', 'auditlog_status'
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auditlog.status() IS
+    'The state of the log, for monitoring: how many events, how many the summaries and seals '
+    'do not cover yet, the oldest event, and when maintenance last ran';
+REVOKE EXECUTE ON FUNCTION auditlog.status() FROM PUBLIC;

@@ -590,7 +590,8 @@ COMMENT ON TABLE auditlog.event_counts IS
 CREATE TABLE auditlog.summary_state (
     summarized_upto bigint NOT NULL,
     pending_upto bigint NOT NULL,
-    pending_xmax bigint NOT NULL
+    pending_xmax bigint NOT NULL,
+    maintained_at timestamptz
 );
 COMMENT ON TABLE auditlog.summary_state IS
     'Watermark of auditlog.event_counts, and the next horizon it may move to';
@@ -607,3 +608,24 @@ COMMENT ON FUNCTION auditlog.summarize(bigint) IS
     'Brings the precomputed counts up to date by at most max_events events; returns how many it added';
 REVOKE ALL ON auditlog.event_counts, auditlog.summary_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.summarize(bigint) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Maintenance: the summaries kept current by a background worker
+---------------------------------------------------------------------------
+
+COMMENT ON COLUMN auditlog.summary_state.maintained_at IS
+    'When summarize() (by the maintenance worker or by hand) last moved the summaries';
+
+-- Runs as the extension's owner, so that a monitoring role needs EXECUTE on
+-- it and nothing else (it reads the maintenance worker's row of
+-- pg_stat_activity too).
+CREATE FUNCTION auditlog.status()
+RETURNS TABLE (events bigint, unsummarized bigint, unsealed bigint,
+               oldest_event timestamptz, last_maintenance timestamptz)
+    AS 'MODULE_PATHNAME', 'auditlog_status'
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auditlog.status() IS
+    'The state of the log, for monitoring: how many events, how many the summaries and seals '
+    'do not cover yet, the oldest event, and when maintenance last ran';
+REVOKE EXECUTE ON FUNCTION auditlog.status() FROM PUBLIC;

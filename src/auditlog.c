@@ -20,6 +20,7 @@
 #include "spi_util.h"
 #include "table_info.h"
 #include "validate.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -31,17 +32,23 @@ char	   *auditlog_actor_id = NULL;
 char	   *auditlog_org_id = NULL;
 
 /*
- * Row triggers queue their events (event_queue.c); they are written when
- * the statement that fired them ends. These hooks are that moment for every
- * statement, however its rows were routed (through a partitioned table that
- * is not registered, say) and for COPY.
+ * Row triggers queue their events (event_queue.c); the queue is written at
+ * the points below, so that a statement's events are in the log when the
+ * next statement of the transaction starts, however the rows were routed
+ * (through a partitioned table that is not registered, say) and for COPY:
+ * after the executor finishes a statement (its AFTER triggers have run
+ * then), after a utility statement, and before any statement starts. The
+ * last one covers the statement during which the library is loaded (its
+ * executor was entered before these hooks existed), which event_queue.c
+ * also flushes before commit. Nested statements (SPI, plpgsql) pass
+ * through the hooks too; the queue keeps to what its subtransactions
+ * allow.
  */
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
-/* How many of our hooks are running below us: events queued now get flushed. */
-static int	hook_depth = 0;
-
+static void AuditExecutorStart(QueryDesc *queryDesc, int eflags);
 static void AuditExecutorFinish(QueryDesc *queryDesc);
 static void AuditProcessUtility(PlannedStmt *pstmt, const char *queryString,
 #if PG_VERSION_NUM >= 140000
@@ -53,34 +60,23 @@ static void AuditProcessUtility(PlannedStmt *pstmt, const char *queryString,
 static bool CheckLabelSetting(char **newval, void **extra, GucSource source);
 static void DefineSettings(void);
 
-/*
- * True when a statement's end will pass through one of our hooks, so that
- * a row trigger may queue its event. False for the statement during which
- * the library was loaded (its executor was entered before the hooks
- * existed): that statement's triggers write their events at once.
- */
-bool
-AuditStatementEndHooked(void)
+static void
+AuditExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	return hook_depth > 0;
+	AuditFlushEvents();
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
 }
 
 static void
 AuditExecutorFinish(QueryDesc *queryDesc)
 {
-	hook_depth++;
-	PG_TRY();
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_FINALLY();
-	{
-		hook_depth--;
-	}
-	PG_END_TRY();
+	if (prev_ExecutorFinish)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
 	AuditFlushEvents();
 }
 
@@ -92,27 +88,18 @@ AuditProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					ProcessUtilityContext context, ParamListInfo params,
 					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
-	hook_depth++;
-	PG_TRY();
-	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString,
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+							readOnlyTree,
+#endif
+							context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString,
 #if PG_VERSION_NUM >= 140000
 								readOnlyTree,
 #endif
 								context, params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-									readOnlyTree,
-#endif
-									context, params, queryEnv, dest, qc);
-	}
-	PG_FINALLY();
-	{
-		hook_depth--;
-	}
-	PG_END_TRY();
 	if (IsTransactionState())
 		AuditFlushEvents();
 }
@@ -149,11 +136,6 @@ DefineSettings(void)
 							   NULL,
 							   &auditlog_org_id, "", PGC_USERSET, 0,
 							   CheckLabelSetting, NULL, NULL);
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("auditlog");
-#else
-	EmitWarningsOnPlaceholders("auditlog");
-#endif
 }
 
 /* Module load: the settings, each module's start-up, the hooks. */
@@ -169,7 +151,17 @@ _PG_init(void)
 	EventStoreInit();
 	EventQueueInit();
 	TableInfoInit();
+	WorkerInit();
 
+	/* after every module defined its settings: any other auditlog.* is a typo */
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("auditlog");
+#else
+	EmitWarningsOnPlaceholders("auditlog");
+#endif
+
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = AuditExecutorStart;
 	prev_ExecutorFinish = ExecutorFinish_hook;
 	ExecutorFinish_hook = AuditExecutorFinish;
 	prev_ProcessUtility = ProcessUtility_hook;

@@ -14,7 +14,4 @@ extern char *auditlog_actor;
 extern char *auditlog_actor_id;
 extern char *auditlog_org_id;
 
-/* auditlog.c: true when the running statement's end passes through our hooks */
-extern bool AuditStatementEndHooked(void);
-
 #endif							/* AUDITLOG_H */

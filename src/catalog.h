@@ -82,10 +82,11 @@ typedef enum AuditRelation
 #define Anum_event_counts_n					8
 
 /* auditlog.summary_state */
-#define Natts_summary_state					3
+#define Natts_summary_state					4
 #define Anum_summary_state_summarized_upto	1
 #define Anum_summary_state_pending_upto		2
 #define Anum_summary_state_pending_xmax		3
+#define Anum_summary_state_maintained_at	4
 
 /* auditlog.search_row: the columns of auditlog.events, then total_count */
 #define Natts_search_row					15

@@ -26,6 +26,7 @@
 #include "utils/rel.h"
 
 #include "event.h"
+#include "worker.h"
 
 /* What the write path keeps of one index of event_store. */
 typedef struct IndexSlot
@@ -249,6 +250,8 @@ AuditStoreRows(AuditRow *rows, int n)
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(write_cxt);
 	table_close(rel, NoLock);
+	/* the new events need summarizing: make sure a worker is on it */
+	AuditWakeMaintenance();
 	return id;
 }
 

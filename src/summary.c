@@ -35,6 +35,7 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
@@ -42,6 +43,7 @@
 #include "owner.h"
 #include "spi_util.h"
 #include "summary.h"
+#include "worker.h"
 
 /* auditlog.summary_state's one row. */
 typedef struct SummaryState
@@ -56,7 +58,8 @@ static bool TakeSummaryLock(void);
 static void ReadSummaryState(SummaryState *s);
 static uint64 OldestRunningXid(void);
 static int64 AddToCounts(int64 upto, int64 target);
-static void RecordHorizon(int64 pending_upto);
+static const char *MaintainedAt(void);
+static bool RecordHorizon(int64 pending_upto);
 static int64 SummarizedUpto(void);
 static int64 LastEventId(void);
 static TimestampTz UtcBoundary(TimestampTz ts, bool month, bool ceil);
@@ -140,6 +143,18 @@ OldestRunningXid(void)
 }
 
 /*
+ * ", maintained_at = now()" for the UPDATEs of summary_state; empty on a
+ * 0.1.0 database not updated yet, whose table has no such column.
+ */
+static const char *
+MaintainedAt(void)
+{
+	if (get_attnum(AuditRelid(AREL_SUMMARY_STATE), "maintained_at") == InvalidAttrNumber)
+		return "";
+	return ", maintained_at = pg_catalog.now()";
+}
+
+/*
  * Adds the events with ids in (upto, target] to the counts and moves the
  * watermark to target. Returns how many events were added.
  */
@@ -189,15 +204,17 @@ AddToCounts(int64 upto, int64 target)
 
 	args.n = 0;
 	SpiArg(&args, INT8OID, Int64GetDatum(target));
-	SpiExec("UPDATE auditlog.summary_state SET summarized_upto = $1", &args, SPI_OK_UPDATE);
+	SpiExec(psprintf("UPDATE auditlog.summary_state SET summarized_upto = $1%s", MaintainedAt()),
+			&args, SPI_OK_UPDATE);
 	return added;
 }
 
 /*
  * Records the next horizon: the sequence's last value and, read after it,
  * the next transaction id; every xid that took an id <= last is older.
+ * Returns false when the sequence has not moved past the last horizon.
  */
-static void
+static bool
 RecordHorizon(int64 pending_upto)
 {
 	SpiArgs		args = {0};
@@ -207,11 +224,12 @@ RecordHorizon(int64 pending_upto)
 			" FROM auditlog.event_store_id_seq", NULL, SPI_OK_SELECT);
 	last = SpiFirstInt64(0);
 	if (last <= pending_upto)
-		return;
+		return false;
 	SpiArg(&args, INT8OID, Int64GetDatum(last));
 	SpiArg(&args, INT8OID, Int64GetDatum((int64) U64FromFullTransactionId(ReadNextFullTransactionId())));
-	SpiExec("UPDATE auditlog.summary_state SET pending_upto = $1, pending_xmax = $2",
-			&args, SPI_OK_UPDATE);
+	SpiExec(psprintf("UPDATE auditlog.summary_state SET pending_upto = $1, pending_xmax = $2%s",
+					 MaintainedAt()), &args, SPI_OK_UPDATE);
+	return true;
 }
 
 /* ------------------------------------------------------------------------
@@ -370,15 +388,18 @@ NewestBucket(const SearchFilters *f, char grain, TimestampTz hi)
 
 /*
  * Moves the summaries forward by at most max_events events. Returns how
- * many events were added to them.
+ * many events were added to them; *more says whether it changed anything
+ * (added events, or recorded a new horizon), so that another call right
+ * away may do more.
  */
 int64
-AuditSummarize(int64 max_events)
+AuditSummarize(int64 max_events, bool *more)
 {
 	AuditOwnerState st;
 	SummaryState s;
 	int64		done = 0;
 
+	*more = false;
 	if (XactReadOnly || RecoveryInProgress() || IsolationUsesXactSnapshot())
 	{
 		PreventCommandIfReadOnly("auditlog.summarize()");
@@ -402,10 +423,11 @@ AuditSummarize(int64 max_events)
 					target = s.summarized_upto + max_events;
 				done = AddToCounts(s.summarized_upto, target);
 				s.summarized_upto = target;
+				*more = true;
 			}
 			/* caught up with the last horizon: record the next one */
-			if (s.summarized_upto >= s.pending_upto)
-				RecordHorizon(s.pending_upto);
+			if (s.summarized_upto >= s.pending_upto && RecordHorizon(s.pending_upto))
+				*more = true;
 		}
 	}
 	AuditFinishAsOwner(&st);
@@ -512,6 +534,78 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	return total;
 }
 
+/*
+ * The time of the oldest event: the oldest summarized day holding events
+ * (summaries give the day, a scan of that day's blocks the time), and the
+ * events above the watermark, whose blocks the id index finds.
+ */
+static TimestampTz
+OldestEvent(int64 upto)
+{
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	SearchFilters all = {0};
+	TimestampTz oldest = DT_NOEND;
+	Datum		d;
+
+	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_DAY, &all);
+	appendStringInfoString(&sql, " AND c.n OPERATOR(pg_catalog.>) 0");
+	SpiQuery(sql.data, &args, 1);
+	if (SpiFirstDatum(&d))
+	{
+		args.n = 0;
+		SpiArg(&args, TIMESTAMPTZOID, d);
+		SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(DatumGetTimestampTz(d) + USECS_PER_DAY));
+		SpiArg(&args, INT8OID, Int64GetDatum(upto));
+		SpiQuery("SELECT pg_catalog.min(e.occurred_at) FROM auditlog.event_store e"
+				 " WHERE e.occurred_at OPERATOR(pg_catalog.>=) $1 AND e.occurred_at OPERATOR(pg_catalog.<) $2"
+				 " AND e.id OPERATOR(pg_catalog.<=) $3", &args, 1);
+		if (SpiFirstDatum(&d))
+			oldest = DatumGetTimestampTz(d);
+	}
+	args.n = 0;
+	SpiArg(&args, INT8OID, Int64GetDatum(upto));
+	SpiQuery("SELECT pg_catalog.min(e.occurred_at) FROM auditlog.event_store e"
+			 " WHERE e.id OPERATOR(pg_catalog.>) $1", &args, 1);
+	if (SpiFirstDatum(&d))
+		oldest = Min(oldest, DatumGetTimestampTz(d));
+	return TIMESTAMP_IS_NOEND(oldest) ? DT_NOBEGIN : oldest;
+}
+
+/*
+ * What auditlog.status() reports (inside SPI). last_maintenance: the last
+ * change of the summaries, or the start of the running maintenance
+ * worker's last round, whichever is later.
+ */
+void
+AuditReadLogState(AuditLogState *state)
+{
+	SearchFilters all = {0};
+	SpiArgs		args = {0};
+	TimestampTz newest;
+	Datum		d;
+	int64		upto = SummarizedUpto();
+
+	state->events = AuditCountEvents(&all, &newest);
+	SpiArg(&args, INT8OID, Int64GetDatum(upto));
+	SpiQuery("SELECT pg_catalog.count(*) FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.>) $1",
+			 &args, 1);
+	state->unsummarized = SpiFirstInt64(0);
+	/* until events are sealed, every event is unsealed */
+	state->unsealed = state->events;
+	state->oldest_event = OldestEvent(upto);
+
+	args.n = 0;
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(AUDIT_MAINTENANCE_TYPE));
+	SpiArg(&args, OIDOID, ObjectIdGetDatum(MyDatabaseId));
+	SpiQuery("SELECT pg_catalog.max(t) FROM ("
+			 " SELECT s.maintained_at FROM auditlog.summary_state s"
+			 " UNION ALL SELECT a.query_start FROM pg_catalog.pg_stat_get_activity(NULL) a"
+			 " WHERE a.backend_type OPERATOR(pg_catalog.=) $1 AND a.datid OPERATOR(pg_catalog.=) $2) AS x(t)",
+			 &args, 1);	/* status() exists from 0.2.0 on, and so does maintained_at */
+	state->last_maintenance = SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+}
+
 /* ------------------------------------------------------------------------
  * SQL-callable functions
  * ------------------------------------------------------------------------
@@ -528,6 +622,7 @@ Datum
 auditlog_summarize(PG_FUNCTION_ARGS)
 {
 	int64		max_events;
+	bool		more;
 
 	if (PG_ARGISNULL(0) || PG_GETARG_INT64(0) < 1)
 		ereport(ERROR,
@@ -536,5 +631,5 @@ auditlog_summarize(PG_FUNCTION_ARGS)
 				 errhint("Pass how many events one call may add to the counts, such as 1000000.")));
 	max_events = PG_GETARG_INT64(0);
 	AuditFlushEvents();
-	PG_RETURN_INT64(AuditSummarize(max_events));
+	PG_RETURN_INT64(AuditSummarize(max_events, &more));
 }

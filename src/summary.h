@@ -20,7 +20,18 @@
 #define GRAIN_ALL			'a'	/* all time, over all actors */
 #define GRAIN_ACTOR_ALL		'A'	/* all time, per actor */
 
-extern int64 AuditSummarize(int64 max_events);
+/* What auditlog.status() reports. */
+typedef struct AuditLogState
+{
+	int64		events;
+	int64		unsummarized;	/* events above the summaries' watermark */
+	int64		unsealed;
+	TimestampTz oldest_event;	/* -infinity: none */
+	TimestampTz last_maintenance;	/* -infinity: never */
+} AuditLogState;
+
+extern int64 AuditSummarize(int64 max_events, bool *more);
+extern void AuditReadLogState(AuditLogState *state);
 extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
 extern TimestampTz AuditOldestBucket(void);
 

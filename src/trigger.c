@@ -7,7 +7,7 @@
  * description (table_info.c) and no SQL: <type>.create with the new row,
  * <type>.update with the changed columns only, <type>.delete with the old
  * row. Its event is queued and written with the statement's others
- * (event_queue.c).
+ * (event_queue.c), also in the statement that loads the library.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,7 +22,6 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "auditlog.h"
 #include "event.h"
 #include "row_json.h"
 #include "table_info.h"
@@ -215,10 +214,7 @@ auditlog_row_trigger(PG_FUNCTION_ARGS)
 	ev.outcome = AUDIT_OUTCOME_SUCCESS;
 	ev.details = JsonbValueToJsonb(res);
 	SetRowContext(&ev, t, &rc);
-	if (AuditStatementEndHooked())
-		AuditQueueEvent(&ev);
-	else
-		(void) AuditWriteEvent(&ev);
+	AuditQueueEvent(&ev);
 
 	return PointerGetDatum(NULL);
 }

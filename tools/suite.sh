@@ -26,7 +26,7 @@ echo "== dashboard (node --test, headless Chromium)"
 (cd dashboard && node --test --test-reporter=spec test/*.test.js) || failed=1
 
 if [ $failed -ne 0 ]; then
-    echo "auditlog suite: FAILED"
+    echo "shared-cluster tests: FAILED"
     exit 1
 fi
-echo "auditlog suite: passed"
+echo "shared-cluster tests: passed"
