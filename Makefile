@@ -13,6 +13,7 @@ OBJS = \
 	src/event_store.o \
 	src/event_queue.o \
 	src/event_api.o \
+	src/writer.o \
 	src/guard.o \
 	src/table_info.o \
 	src/row_json.o \
@@ -38,7 +39,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 # test/output_iso.
 # test/specs/label_first_use.spec is left out until writers stop waiting on
 # another transaction's new dictionary rows (its header says why).
-ISOLATION = summary_late_commit summarize_concurrent
+ISOLATION = summary_late_commit summarize_concurrent label_first_use autonomous
 ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

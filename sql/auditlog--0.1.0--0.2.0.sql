@@ -113,3 +113,63 @@ COMMENT ON FUNCTION auditlog.status() IS
     'The state of the log, for monitoring: how many events, how many the summaries and seals '
     'do not cover yet, the oldest event, and when maintenance last ran';
 REVOKE EXECUTE ON FUNCTION auditlog.status() FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Events that survive the caller's rollback
+---------------------------------------------------------------------------
+
+-- Written and committed by the database's auditlog writer (a background
+-- worker), with the caller's context; the caller waits for the commit.
+CREATE FUNCTION auditlog.log_event_autonomous(
+    action text,
+    resource_type text DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT 'success',
+    details jsonb DEFAULT NULL,
+    actor text DEFAULT NULL,
+    actor_id text DEFAULT NULL,
+    org_id text DEFAULT NULL)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_log_event_autonomous'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.log_event_autonomous(text, text, text, auditlog.outcome, jsonb, text, text, text) IS
+    'Records one event that commits on its own, whatever the calling transaction then does, and returns its id';
+REVOKE EXECUTE ON FUNCTION auditlog.log_event_autonomous(text, text, text, auditlog.outcome, jsonb, text, text, text) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- filter_options(): the values of committed events
+---------------------------------------------------------------------------
+
+-- New labels and actions are committed on their own (by the auditlog
+-- writer, so that no writer waits on another's), so the dictionaries may
+-- hold strings of rolled-back events: the options come from the events.
+CREATE OR REPLACE FUNCTION auditlog.filter_options()
+RETURNS TABLE (kind text, value text, label text)
+    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH used AS MATERIALIZED (
+        -- what the summarized events use (per actor, all time) ...
+        SELECT c.actor_ref, c.action_ref, c.resource_type_ref
+          FROM auditlog.event_counts c
+         WHERE c.grain OPERATOR(pg_catalog.=) 'A' AND c.n OPERATOR(pg_catalog.>) 0
+        UNION
+        -- ... and the events above the summaries' watermark
+        SELECT e.actor_ref, e.action_ref, COALESCE(e.resource_type_ref, 0)
+          FROM auditlog.event_store e
+         WHERE e.id OPERATOR(pg_catalog.>) (SELECT s.summarized_upto FROM auditlog.summary_state s))
+    SELECT o.kind, o.value, o.label
+      FROM (SELECT 1 AS grp, 'actor' AS kind, l.label AS value, l.label AS label,
+                   l.label OPERATOR(pg_catalog.<>) 'system' AS after_system
+              FROM auditlog.labels l
+             WHERE l.id IN (SELECT u.actor_ref FROM used u)
+            UNION ALL
+            SELECT 2, 'action', t.action, COALESCE(t.description, t.action), true
+              FROM auditlog.action_types t
+             WHERE t.description IS NOT NULL OR t.id IN (SELECT u.action_ref FROM used u)
+            UNION ALL
+            SELECT 3, 'resource_type', l.label, l.label, true
+              FROM auditlog.labels l
+             WHERE l.id IN (SELECT u.resource_type_ref FROM used u)) o
+     ORDER BY o.grp, o.after_system, o.value COLLATE "default", o.value
+$$;

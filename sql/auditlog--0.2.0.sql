@@ -518,25 +518,39 @@ RETURNS bigint
 COMMENT ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text) IS
     'The number of events matching the filters of auditlog.search(), its total_count';
 
--- Read from the dictionaries, not from the events: they hold exactly the
--- values that committed events (and registered tables) use, and stay small.
+-- The values that committed events use, from the summaries (per actor, all
+-- time) and the events above their watermark, so that it stays fast at any
+-- size; and every action with a description (seeded, registered, or
+-- described by hand) even before its first event. A string a rolled-back
+-- event left in the dictionaries is no option.
 CREATE FUNCTION auditlog.filter_options()
 RETURNS TABLE (kind text, value text, label text)
     LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
+    WITH used AS MATERIALIZED (
+        -- what the summarized events use (per actor, all time) ...
+        SELECT c.actor_ref, c.action_ref, c.resource_type_ref
+          FROM auditlog.event_counts c
+         WHERE c.grain OPERATOR(pg_catalog.=) 'A' AND c.n OPERATOR(pg_catalog.>) 0
+        UNION
+        -- ... and the events above the summaries' watermark
+        SELECT e.actor_ref, e.action_ref, COALESCE(e.resource_type_ref, 0)
+          FROM auditlog.event_store e
+         WHERE e.id OPERATOR(pg_catalog.>) (SELECT s.summarized_upto FROM auditlog.summary_state s))
     SELECT o.kind, o.value, o.label
       FROM (SELECT 1 AS grp, 'actor' AS kind, l.label AS value, l.label AS label,
-                   l.label <> 'system' AS after_system
+                   l.label OPERATOR(pg_catalog.<>) 'system' AS after_system
               FROM auditlog.labels l
-             WHERE l.kind = 'a'
+             WHERE l.id IN (SELECT u.actor_ref FROM used u)
             UNION ALL
-            SELECT 2, 'action', t.action, coalesce(t.description, t.action), true
+            SELECT 2, 'action', t.action, COALESCE(t.description, t.action), true
               FROM auditlog.action_types t
+             WHERE t.description IS NOT NULL OR t.id IN (SELECT u.action_ref FROM used u)
             UNION ALL
             SELECT 3, 'resource_type', l.label, l.label, true
               FROM auditlog.labels l
-             WHERE l.kind = 'r') o
+             WHERE l.id IN (SELECT u.resource_type_ref FROM used u)) o
      ORDER BY o.grp, o.after_system, o.value COLLATE "default", o.value
 $$;
 COMMENT ON FUNCTION auditlog.filter_options() IS
@@ -629,3 +643,25 @@ COMMENT ON FUNCTION auditlog.status() IS
     'The state of the log, for monitoring: how many events, how many the summaries and seals '
     'do not cover yet, the oldest event, and when maintenance last ran';
 REVOKE EXECUTE ON FUNCTION auditlog.status() FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Events that survive the caller's rollback
+---------------------------------------------------------------------------
+
+-- Written and committed by the database's auditlog writer (a background
+-- worker), with the caller's context; the caller waits for the commit.
+CREATE FUNCTION auditlog.log_event_autonomous(
+    action text,
+    resource_type text DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT 'success',
+    details jsonb DEFAULT NULL,
+    actor text DEFAULT NULL,
+    actor_id text DEFAULT NULL,
+    org_id text DEFAULT NULL)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_log_event_autonomous'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.log_event_autonomous(text, text, text, auditlog.outcome, jsonb, text, text, text) IS
+    'Records one event that commits on its own, whatever the calling transaction then does, and returns its id';
+REVOKE EXECUTE ON FUNCTION auditlog.log_event_autonomous(text, text, text, auditlog.outcome, jsonb, text, text, text) FROM PUBLIC;

@@ -27,6 +27,16 @@ typedef struct AuditEvent
 	AuditOutcome outcome;
 	const char *org_id;			/* NULL: from auditlog.org_id */
 	Jsonb	   *details;		/* may be NULL */
+
+	/*
+	 * The context the application cannot forge. Filled in from this session
+	 * unless context_given: then the event is written on behalf of another
+	 * session (the autonomous writer), which captured its own.
+	 */
+	bool		context_given;
+	const char *db_user;
+	const char *application_name;	/* NULL: none */
+	const char *client_addr;	/* text form; NULL: a local connection */
 } AuditEvent;
 
 /* An event as a row of auditlog.event_store (index: Anum_event_store_* - 1). */
@@ -37,6 +47,7 @@ typedef struct AuditRow
 } AuditRow;
 
 /* event_form.c: an event's row, with the context the application cannot forge */
+extern void AuditCaptureContext(AuditEvent *ev);
 extern void AuditFormEvent(AuditEvent *ev, AuditRow *row);
 extern void EventFormInit(void);
 

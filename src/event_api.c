@@ -17,6 +17,7 @@
 
 #include "event.h"
 #include "validate.h"
+#include "writer.h"
 
 /* Arguments of log_event, in order; import_event has occurred_at first. */
 enum
@@ -121,6 +122,24 @@ auditlog_log_event(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("auditlog.log_event()");
 	ReadEventArgs(fcinfo, 0, &ev);
 	PG_RETURN_INT64(AuditWriteEvent(&ev));
+}
+
+PG_FUNCTION_INFO_V1(auditlog_log_event_autonomous);
+/*
+ * auditlog.log_event_autonomous(...same arguments as log_event...) RETURNS
+ * bigint: records an event that commits on its own, whatever this
+ * transaction then does: the way to keep a denied or failed attempt
+ * through the ROLLBACK that follows it. Written by the writer
+ * (writer.c) with this session's context; allowed in read-only
+ * transactions, since it writes nothing of theirs.
+ */
+Datum
+auditlog_log_event_autonomous(PG_FUNCTION_ARGS)
+{
+	AuditEvent	ev;
+
+	ReadEventArgs(fcinfo, 0, &ev);
+	PG_RETURN_INT64(AuditWriteAutonomous(&ev));
 }
 
 PG_FUNCTION_INFO_V1(auditlog_import_event);

@@ -124,15 +124,36 @@ SetLabel(AuditRow *row, int anum, char kind, const char *label)
 }
 
 /*
+ * Resolves the actor and organisation from this session's settings, and
+ * takes its context (role, application, client address) as text, for an
+ * event another backend writes on this session's behalf.
+ */
+void
+AuditCaptureContext(AuditEvent *ev)
+{
+	ResolveActor(ev);
+	ev->db_user = pstrdup(SessionUserName());
+	ev->application_name = (application_name && application_name[0] != '\0') ?
+		pstrdup(application_name) : NULL;
+	if (!client_addr_known)
+		LoadClientAddr();
+	ev->client_addr = client_addr_null ? NULL :
+		DatumGetCString(DirectFunctionCall1(inet_out, client_addr));
+	ev->context_given = true;
+}
+
+/*
  * Fills the row of an event, all but its id: resolves the actor and the
- * dictionary ids, and adds the context the application cannot forge.
+ * dictionary ids, and adds the context the application cannot forge
+ * (this session's, unless the event carries another session's).
  */
 void
 AuditFormEvent(AuditEvent *ev, AuditRow *row)
 {
 	FullTransactionId fxid;
 
-	ResolveActor(ev);
+	if (!ev->context_given)
+		ResolveActor(ev);
 	AuditCheckLabel("actor", ev->actor, NULL);
 	AuditCheckLabel("actor_id", ev->actor_id, NULL);
 	AuditCheckLabel("org_id", ev->org_id, NULL);
@@ -150,14 +171,25 @@ AuditFormEvent(AuditEvent *ev, AuditRow *row)
 	SetLabel(row, Anum_event_store_actor_id_ref, LABEL_ACTOR_ID, ev->actor_id);
 	SetLabel(row, Anum_event_store_resource_type_ref, LABEL_RESOURCE_TYPE, ev->resource_type);
 	SetLabel(row, Anum_event_store_org_ref, LABEL_ORG, ev->org_id);
-	SetLabel(row, Anum_event_store_db_user_ref, LABEL_DB_USER, SessionUserName());
-	SetLabel(row, Anum_event_store_application_ref, LABEL_APPLICATION,
-			 (application_name && application_name[0] != '\0') ? application_name : NULL);
-
-	if (!client_addr_known)
-		LoadClientAddr();
-	VALUE(row, Anum_event_store_client_addr) = client_addr;
-	ISNULL(row, Anum_event_store_client_addr) = client_addr_null;
+	if (ev->context_given)
+	{
+		SetLabel(row, Anum_event_store_db_user_ref, LABEL_DB_USER, ev->db_user);
+		SetLabel(row, Anum_event_store_application_ref, LABEL_APPLICATION, ev->application_name);
+		if (ev->client_addr)
+			VALUE(row, Anum_event_store_client_addr) =
+				DirectFunctionCall1(inet_in, CStringGetDatum(ev->client_addr));
+		ISNULL(row, Anum_event_store_client_addr) = (ev->client_addr == NULL);
+	}
+	else
+	{
+		SetLabel(row, Anum_event_store_db_user_ref, LABEL_DB_USER, SessionUserName());
+		SetLabel(row, Anum_event_store_application_ref, LABEL_APPLICATION,
+				 (application_name && application_name[0] != '\0') ? application_name : NULL);
+		if (!client_addr_known)
+			LoadClientAddr();
+		VALUE(row, Anum_event_store_client_addr) = client_addr;
+		ISNULL(row, Anum_event_store_client_addr) = client_addr_null;
+	}
 
 	VALUE(row, Anum_event_store_outcome) = AuditOutcomeGetDatum(ev->outcome);
 	if (ev->resource_id)

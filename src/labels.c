@@ -40,9 +40,10 @@
 #include "owner.h"
 #include "spi_util.h"
 #include "validate.h"
+#include "writer.h"
 
 /* kind used in the cache for actions, which live in auditlog.action_types */
-#define KIND_ACTION '.'
+#define KIND_ACTION LABEL_ACTION
 
 typedef struct LabelKey
 {
@@ -313,6 +314,7 @@ Resolve(char kind, const char *str)
 	LabelKey	key;
 	LabelEntry *e;
 	bool		found;
+	bool		committed = false;
 	int32		id;
 
 	LabelMemo  *m = &memo[(unsigned char) kind & 127];
@@ -333,7 +335,14 @@ Resolve(char kind, const char *str)
 		return e->id;
 	}
 
+	/*
+	 * A new string is added by the writer, which commits it at once: no
+	 * one then waits on a row of this transaction. Without a writer, it is
+	 * added here, in this (sub)transaction.
+	 */
 	id = LookupRow(kind, str);
+	if (id == 0)
+		id = AuditResolveAutonomous(kind, str, &committed);
 	for (int attempt = 0; id == 0 && attempt < 3; attempt++)
 	{
 		id = InsertRow(kind, str);
@@ -347,8 +356,9 @@ Resolve(char kind, const char *str)
 	EnsureCache();
 	e = (LabelEntry *) hash_search(label_cache, &key, HASH_ENTER, &found);
 	e->id = id;
-	e->subid = GetCurrentSubTransactionId();
-	have_pending = true;
+	e->subid = committed ? InvalidSubTransactionId : GetCurrentSubTransactionId();
+	if (!committed)
+		have_pending = true;
 	return id;
 }
 

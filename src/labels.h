@@ -18,6 +18,8 @@
 #define LABEL_ORG				'o'
 #define LABEL_DB_USER			'u'
 #define LABEL_APPLICATION		'n'
+/* not a kind of auditlog.labels: an action, which lives in auditlog.action_types */
+#define LABEL_ACTION			'.'
 
 extern int32 AuditLabelId(char kind, const char *label);
 extern int32 AuditActionId(const char *action);

@@ -78,8 +78,10 @@ SELECT auditlog.log_event('auth.login');
 ROLLBACK;
 SELECT count(*) = :before AS nothing_written FROM auditlog.event_store;
 
--- An event written in a rolled-back transaction or savepoint is gone, and
--- so is an action or actor that only it mentioned.
+-- An event written in a rolled-back transaction or savepoint is gone. A new
+-- action or actor it mentioned stays in the dictionaries: they are committed
+-- on their own (by the auditlog writer), so that no other writer waits on
+-- this transaction's rows.
 BEGIN;
 SELECT auditlog.log_event('ghost.appear', actor => 'Ghost') > 0 AS logged;
 ROLLBACK;

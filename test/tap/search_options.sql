@@ -1,5 +1,5 @@
 -- test/tap/search_options.sql — auditlog.filter_options(): the choices of the
--- dashboard's three dropdowns, read from the dictionaries. kind names the
+-- dashboard's three dropdowns, the values of committed events. kind names the
 -- search() argument the value goes to (actor, action, resource_type); label
 -- is what to show. Actors come first, system leading, then the actions with
 -- their descriptions, then the resource types. Only values of committed
@@ -32,11 +32,14 @@ SELECT is(array(SELECT value FROM opts WHERE kind = 'actor' AND value <> 'system
           'then the others by name');
 SELECT ok((SELECT bool_and(value = label) FROM opts WHERE kind = 'actor'), 'an actor is shown by its name');
 
--- Actions: the whole catalogue, by name, shown by description when there is one.
+-- Actions: those of the events and every described one (seeded, registered),
+-- by name, shown by description when there is one.
 SELECT results_eq('SELECT value, label FROM opts WHERE kind = ''action'' ORDER BY ord',
                   'SELECT action COLLATE "default", coalesce(description, action) COLLATE "default"
-                     FROM auditlog.action_types ORDER BY action',
-                  'the actions are the catalogue, by name, labelled with their description');
+                     FROM auditlog.action_types
+                    WHERE description IS NOT NULL OR action IN (SELECT action FROM auditlog.events)
+                    ORDER BY action',
+                  'the actions are those of the events and the described ones, by name, labelled with their description');
 SELECT is((SELECT label FROM opts WHERE kind = 'action' AND value = 'auth.login'), 'User logged into the platform',
           'auth.login reads "User logged into the platform"');
 
@@ -54,7 +57,7 @@ SELECT is_empty($$SELECT * FROM auditlog.filter_options()
                    WHERE value IN ('Ghost Writer', 'ghost.appear', 'phantom')$$,
                 'the values of a rolled-back event are no options');
 
--- Options are dictionaries, not events: an actor appears with their first event.
+-- An actor appears with their first event.
 SELECT auditlog.log_event('auth.login', actor => 'Newcomer') IS NOT NULL AS logged \gset
 SELECT is((SELECT count(*) FROM auditlog.filter_options() WHERE kind = 'actor' AND value = 'Newcomer'), 1::bigint,
           'a new actor is an option as soon as their first event is written');

@@ -69,8 +69,8 @@ CREATE TEMP TABLE want_counts AS
            (SELECT count(*) FROM auditlog.events WHERE actor = 'system') AS system_events;
 -- The dropdowns as the README defines them, from the events and the
 -- catalogue (not from filter_options() itself): the actors, system first,
--- then by name; every action of the catalogue by name, shown by its
--- description; the resource types by name.
+-- then by name; every action of an event or with a description by name,
+-- shown by its description; the resource types by name.
 CREATE TEMP TABLE want_options AS
 SELECT o.kind, o.value, o.label,
        row_number() OVER (ORDER BY o.k, o.kind = 'actor' AND o.value <> 'system', o.value) AS ord
@@ -79,6 +79,7 @@ SELECT o.kind, o.value, o.label,
         UNION ALL
         SELECT 2, 'action', t.action COLLATE "default", coalesce(t.description, t.action) COLLATE "default"
           FROM auditlog.action_types t
+         WHERE t.description IS NOT NULL OR t.action IN (SELECT action FROM auditlog.events)
         UNION ALL
         SELECT 3, 'resource_type', r.resource_type, r.resource_type
           FROM (SELECT DISTINCT resource_type COLLATE "default" AS resource_type FROM auditlog.events

@@ -324,6 +324,7 @@ SELECT pg_temp.check_zone('read-only transaction', 'Europe/Paris', true, false, 
 SELECT is(array(SELECT o.kind || ': ' || o.value FROM auditlog.filter_options() o ORDER BY 1),
           array(SELECT DISTINCT x FROM (SELECT 'actor: ' || actor COLLATE "default" AS x FROM auditlog.events
                                         UNION SELECT 'action: ' || action COLLATE "default" FROM auditlog.action_types
+                                         WHERE description IS NOT NULL OR action IN (SELECT action FROM auditlog.events)
                                         UNION SELECT 'resource_type: ' || resource_type COLLATE "default" FROM auditlog.events
                                          WHERE resource_type IS NOT NULL) u ORDER BY 1),
           'read-only transaction: filter_options() lists the actors, actions and resource types of the log');

@@ -13,6 +13,9 @@
 #   slots     max_worker_processes exhausted: writers get a WARNING, never an
 #             error or a wait
 #   standby   a hot standby of a preloading primary runs no worker
+#   writer    the autonomous writer: started on demand, replaced when it is
+#             terminated, an event it could not commit is an error and not in
+#             the log, DROP DATABASE does not wait for it
 #
 #   bash test/worker/run.sh             all of them
 #   bash test/worker/run.sh ondemand    one (inside a cluster it starts)
@@ -21,7 +24,7 @@ cd "$(dirname "$0")/../.."
 
 if [ -z "${WORKER_TEST_INSIDE:-}" ]; then
     scenarios=("$@")
-    [ ${#scenarios[@]} -gt 0 ] || scenarios=(ondemand preload slots standby)
+    [ ${#scenarios[@]} -gt 0 ] || scenarios=(ondemand preload slots standby writer)
     status=0
     for s in "${scenarios[@]}"; do
         case $s in
@@ -29,6 +32,7 @@ if [ -z "${WORKER_TEST_INSIDE:-}" ]; then
             preload) opts=(-o shared_preload_libraries=auditlog -o auditlog.maintenance_naptime=500) ;;
             slots) opts=(-o shared_preload_libraries=auditlog -o max_worker_processes=1) ;;
             standby) opts=(-o shared_preload_libraries=auditlog -o auditlog.maintenance_naptime=500) ;;
+            writer) opts=(-o auditlog.maintenance_worker=off) ;;
             *) echo "unknown scenario $s" >&2; exit 2 ;;
         esac
         echo "# worker: $s"
@@ -178,6 +182,58 @@ slots() {
           "the event is there"
     q -d s1 -c "SELECT auditlog.summarize()" -c "SELECT auditlog.summarize()" >/dev/null
     check "$(q -d s1 -c "SELECT unsummarized = 0 FROM auditlog.status()")" "summarize() by hand still works"
+
+    out=$(psql -X -q -At -d s1 -c "SELECT auditlog.log_event_autonomous('tap_worker.auto')" 2>&1)
+    case $out in
+        *"could not start the auditlog writer: no background worker slot is free"*) ok "no writer to be had: log_event_autonomous is a clear ERROR" ;;
+        *) notok "unexpected output: $out" ;;
+    esac
+    out=$(psql -X -q -At -d s1 -c "BEGIN" -c "SELECT auditlog.log_event('tap_worker.label', org_id => 'brand-new-org') > 0" \
+               -c "ROLLBACK" 2>&1)
+    case $out in
+        *"new labels are added in your transaction"*t*) ok "without a writer, a new label is added in the caller's transaction, with a WARNING" ;;
+        *) notok "unexpected output: $out" ;;
+    esac
+    check "$(q -d s1 -c "SELECT count(*) = 0 FROM auditlog.labels WHERE label = 'brand-new-org'")" \
+          "and goes with its rollback"
+}
+
+writer() {
+    local pid out
+    q -d postgres -c "CREATE DATABASE a1"
+    q -d a1 -c "CREATE EXTENSION auditlog"
+    check "$(q -d a1 -c "SELECT auditlog.log_event_autonomous('tap_writer.first') > 0")" "a first autonomous event"
+    pid=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'auditlog writer'")
+    [ -n "$pid" ] && ok "started the database's writer" || notok "no writer in pg_stat_activity"
+    q -d postgres -c "SELECT pg_terminate_backend($pid)" >/dev/null
+    until_true 5 postgres "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $pid" || notok "the writer did not stop"
+    check "$(q -d a1 -c "SELECT auditlog.log_event_autonomous('tap_writer.second') > 0")" \
+          "after the writer was terminated, the next call starts another"
+
+    # the writer blocks inside its transaction; terminated there, its event is not written
+    pid=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'auditlog writer'")
+    (psql -X -q -d a1 -c "BEGIN" -c "LOCK auditlog.event_store IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(3)" \
+          -c "COMMIT" >/dev/null 2>&1 &)
+    sleep 0.5
+    (sleep 1; q -d postgres -c "SELECT pg_terminate_backend($pid)" >/dev/null) &
+    out=$(psql -X -q -At -d a1 -c "SELECT auditlog.log_event_autonomous('tap_writer.lost')" 2>&1)
+    wait
+    case $out in
+        *"the auditlog writer stopped before it wrote the event"*"was not written"*) ok "a writer terminated mid-request: the caller gets an ERROR saying the event was not written" ;;
+        *) notok "unexpected output: $out" ;;
+    esac
+    sleep 2
+    check "$(q -d a1 -c "SELECT count(*) = 0 FROM auditlog.events WHERE action = 'tap_writer.lost'")" \
+          "and it is not in the log"
+    check "$(q -d a1 -c "SELECT auditlog.log_event_autonomous('tap_writer.third') > 0")" "and the next call works"
+    check "$(q -d a1 -c "SELECT count(*) = 3 FROM auditlog.events WHERE action LIKE 'tap_writer.%'")" \
+          "every event that was confirmed is there, once"
+    if q -d postgres -c "DROP DATABASE a1" 2>/tmp/writer_drop.$$; then
+        ok "DROP DATABASE succeeds while the writer was connected"
+    else
+        notok "DROP DATABASE failed: $(cat /tmp/writer_drop.$$)"
+    fi
+    rm -f /tmp/writer_drop.$$
 }
 
 standby() {
