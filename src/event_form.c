@@ -162,8 +162,8 @@ AuditFormEvent(AuditEvent *ev, AuditRow *row)
 	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
 		elog(ERROR, "auditlog: resource id longer than %d bytes", AUDIT_MAX_RESOURCE_ID);
 
-	memset(row->nulls, 0, sizeof(row->nulls));
-	VALUE(row, Anum_event_store_id) = (Datum) 0;
+	/* every Datum set, those of nulls too: rows are copied whole into slots */
+	memset(row, 0, sizeof(*row));
 
 	/* the dictionaries first: they may run SQL of their own */
 	VALUE(row, Anum_event_store_action_ref) = Int32GetDatum(AuditActionId(ev->action));

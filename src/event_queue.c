@@ -113,7 +113,7 @@ EnsureQueue(void)
 {
 	if (queue)
 		return;
-	queue = MemoryContextAlloc(TopMemoryContext, sizeof(AuditRow) * AUDIT_QUEUE_MAX);
+	queue = MemoryContextAllocZero(TopMemoryContext, sizeof(AuditRow) * AUDIT_QUEUE_MAX);
 	queue_subids = MemoryContextAlloc(TopMemoryContext,
 									  sizeof(SubTransactionId) * AUDIT_QUEUE_MAX);
 	queue_cap = AUDIT_QUEUE_MAX;

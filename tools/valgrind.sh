@@ -18,6 +18,10 @@
 #   VG_REGRESS    "no" to skip pg_regress (default: run it)
 #   VG_TAP        the pgTAP files to run (default: test/tap/*.sql), "" to skip pgTAP
 #   VG_SUPP       suppression file (default tools/valgrind.supp), "none" for none
+#   VG_SERVER_OPTS  extra server options (default "-c auditlog.maintenance_worker=off",
+#                 as the suite's shared cluster; e.g. "-c shared_preload_libraries=auditlog"
+#                 to run the launcher, maintenance workers and writer under valgrind)
+#   PG_CONFIG     the PostgreSQL installation (default Debian's PostgreSQL 15)
 #
 # An error block counts as auditlog's when auditlog.so or one of its source
 # files (src/*.c, built with -g) appears anywhere in it: in the stack, in the
@@ -30,8 +34,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 
-PGBIN=/usr/lib/postgresql/15/bin
-export PG_CONFIG=$PGBIN/pg_config
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGBIN=$("$PG_CONFIG" --bindir)
 PORT=${VG_PORT:-5499}
 SUPP=${VG_SUPP:-$REPO/tools/valgrind.supp}
 
@@ -120,6 +124,7 @@ as_postgres valgrind \
     -c jit=off -c huge_pages=off -c fsync=off \
     -c max_prepared_transactions=5 \
     -c authentication_timeout=600 -c logging_collector=off \
+    ${VG_SERVER_OPTS--c auditlog.maintenance_worker=off} \
     >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 

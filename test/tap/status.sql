@@ -23,7 +23,7 @@ SELECT is((SELECT oldest_event FROM auditlog.status()), (SELECT min(occurred_at)
 SELECT cmp_ok((SELECT unsealed FROM auditlog.status()), '<=', (SELECT events FROM auditlog.status()),
               'unsealed: no more than all events');
 SELECT is((SELECT count(*) FROM auditlog.status()), 1::bigint, 'one row');
-SELECT ok((SELECT last_maintenance IS NULL OR last_maintenance <= now() FROM auditlog.status()),
+SELECT ok((SELECT last_maintenance IS NULL OR last_maintenance <= clock_timestamp() FROM auditlog.status()),
           'last_maintenance is never in the future');
 
 SELECT * FROM finish();
