@@ -12,7 +12,11 @@
 #   GEN        saas, shop, or both (default both): which generators to run
 #   ROUNDS     timed runs per query, the best is kept, after one warm-up (default 5)
 #   SUMMARIZE  1 (default): call auditlog.summarize() after the import, as a scheduled job
-#              would have; 0: never call it (search() then counts every event by hand)
+#              would have; 0: never call it, and no maintenance worker either (search()
+#              then counts every event by hand); worker: call nothing, wait for the
+#              maintenance worker to catch up (target: within TARGET_WORKER_CATCHUP s of
+#              the import's end; add BENCH_PG_OPTS="-o shared_preload_libraries=auditlog"
+#              for the launcher's worker instead of the one the writers start)
 #   REUSE=1    keep a database's generated data when it already holds the same data set
 #   CHUNK      events per import statement, committed in between (default 100000)
 #   EXPLAIN=1  also print EXPLAIN ANALYZE of every plain query
@@ -52,13 +56,16 @@ esac
 for v in ROUNDS CHUNK; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage "$v must be a positive integer, got '${!v}'"
 done
-[[ $SUMMARIZE =~ ^[01]$ ]] || usage "SUMMARIZE must be 0 or 1"
+[[ $SUMMARIZE =~ ^([01]|worker)$ ]] || usage "SUMMARIZE must be 0, 1 or worker"
 [[ $BENCH_DB =~ ^[a-z_][a-z0-9_]*$ ]] || usage "BENCH_DB must be a plain lower-case name"
 
 if [ "${BENCH_USE_ENV:-0}" != 1 ]; then
+    # the maintenance worker summarizes only when it is what is measured
+    worker=off
+    [ "$SUMMARIZE" = worker ] && worker=on
     # shellcheck disable=SC2086
     exec bash "$here/../tools/tmpcluster.sh" -o max_wal_size=8GB -o checkpoint_timeout=30min \
-        ${BENCH_PG_OPTS:-} -- env BENCH_USE_ENV=1 bash "${BASH_SOURCE[0]}" "$@"
+        -o auditlog.maintenance_worker=$worker ${BENCH_PG_OPTS:-} -- env BENCH_USE_ENV=1 bash "${BASH_SOURCE[0]}" "$@"
 fi
 if [ -n "${TMPCLUSTER_BINDIR:-}" ]; then
     PATH=$TMPCLUSTER_BINDIR:$PATH
@@ -111,6 +118,20 @@ for gen in "${gens[@]}"; do
             psql_ -d "$db" -f "$here/read/$gen/generate.sql"
             if [ "$SUMMARIZE" = 1 ]; then
                 psql_ -d "$db" -f "$here/read/summarize.sql"
+            elif [ "$SUMMARIZE" = worker ]; then
+                # nobody calls summarize(): the maintenance worker has to catch up by itself
+                w0=$(date +%s.%N)
+                until [ "$(psql_ -d "$db" -Atc "SELECT unsummarized = 0 FROM auditlog.status()")" = t ]; do
+                    if [ "$(calc '%.0f' "$(date +%s.%N) - $w0")" -gt $((TARGET_WORKER_CATCHUP * 4)) ]; then
+                        break
+                    fi
+                    sleep 0.5
+                done
+                caught=$(calc '%.1f' "$(date +%s.%N) - $w0")
+                verdict=$(awk -v c="$caught" -v t="$TARGET_WORKER_CATCHUP" 'BEGIN { print (c <= t) ? "met" : "OVER TARGET" }')
+                echo "maintenance worker: the summaries covered every event ${caught} s after the import ended (target <= ${TARGET_WORKER_CATCHUP} s): $verdict"
+                echo "$gen|$n|maintenance worker: seconds from the import's end to no unsummarized event|$caught|<= $TARGET_WORKER_CATCHUP|$verdict" \
+                    >>"$TMP/verdicts"
             fi
             psql_ -d "$db" -v indexes="$here/read/$gen/indexes.sql" -f "$here/read/plain.sql"
             t1=$(date +%s.%N)

@@ -22,6 +22,7 @@ TARGET_READ_WORST_1M=5          # slowest plain query / slowest search, at 1M
 TARGET_READ_WORST_10M=20        # ... at 10M
 TARGET_READ_SCALING=1.5         # search time at 10M / at 1M, at most
 TARGET_STORAGE=0.5              # bytes per event, auditlog (tables+indexes+summaries) / plain table
+TARGET_WORKER_CATCHUP=30        # seconds for the maintenance worker to summarize a fresh 1M import
 
 # Throughput (throughput.sh), events per second from one session.
 TARGET_TP_LOG_EVENT=100000      # auditlog.log_event

@@ -83,7 +83,9 @@ LocateCursor(int64 before_id, SearchCursor *cursor)
 /*
  * The length of the first window, sized from the filters' density over the
  * range, so that a rare filter is not looked for an hour at a time: twice
- * the time that 'want' events take on average, an hour at least.
+ * the time that 'want' events take on average, an hour at least; the whole
+ * range when the page is to hold every match (one scan, not a series of
+ * doubling windows that each find nothing).
  */
 static int64
 FirstWindow(const SearchFilters *f, int64 want, int64 total)
@@ -95,6 +97,8 @@ FirstWindow(const SearchFilters *f, int64 want, int64 total)
 
 	if (total <= 0)
 		return step;
+	if (total <= want)
+		return SEARCH_MAX_WINDOW + 1;
 	if (TIMESTAMP_IS_NOBEGIN(lo))
 		lo = AuditOldestBucket();
 	span = (double) ((TIMESTAMP_IS_NOEND(hi) ? GetCurrentTransactionStartTimestamp() : hi) -
