@@ -21,6 +21,7 @@ OBJS = \
 	src/trigger.o \
 	src/search_filters.o \
 	src/summary.o \
+	src/horizon.o \
 	src/search.o \
 	src/display.o
 
