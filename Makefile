@@ -22,6 +22,9 @@ OBJS = \
 	src/search_filters.o \
 	src/summary.o \
 	src/horizon.o \
+	src/seal_format.o \
+	src/seal.o \
+	src/verify.o \
 	src/search.o \
 	src/display.o
 
