@@ -25,6 +25,7 @@ OBJS = \
 	src/seal_format.o \
 	src/seal.o \
 	src/verify.o \
+	src/drop_guard.o \
 	src/search.o \
 	src/display.o
 

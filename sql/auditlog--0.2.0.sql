@@ -609,7 +609,7 @@ REVOKE ALL ON auditlog.event_counts, auditlog.summary_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.summarize(bigint) FROM PUBLIC;
 
 ---------------------------------------------------------------------------
--- Tamper evidence: hash-chained seals and verify()
+-- Tamper evidence: hash-chained seals, verify(), and a guarded DROP
 ---------------------------------------------------------------------------
 
 -- One row per seal: the events with ids first_id to last_id, hashed in id
@@ -676,6 +676,21 @@ RETURNS TABLE (seal_id bigint, first_id bigint, last_id bigint, events bigint, o
 COMMENT ON FUNCTION auditlog.verify(bigint, bigint) IS
     'One row per seal from from_seal to to_seal: recomputed from the events as they are now, ok or the problem found';
 
+-- DROP EXTENSION auditlog (or DROP SCHEMA auditlog, DROP OWNED BY its
+-- owner) is refused while the log holds events, unless the session set
+-- auditlog.allow_drop = on (src/drop_guard.c).
+CREATE FUNCTION auditlog.guard_drop() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'auditlog_guard_drop' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.guard_drop() IS
+    'Event trigger refusing to drop the extension while the log holds events, unless auditlog.allow_drop is on';
+CREATE EVENT TRIGGER auditlog_guard_drop ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED')
+    EXECUTE FUNCTION auditlog.guard_drop();
+ALTER EVENT TRIGGER auditlog_guard_drop ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER auditlog_guard_drop IS
+    'Refuses DROP EXTENSION auditlog while the log holds events (see auditlog.allow_drop)';
+
 REVOKE ALL ON auditlog.seals, auditlog.seal_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.seal() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.verify(bigint, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.guard_drop() FROM PUBLIC;
