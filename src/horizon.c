@@ -75,12 +75,17 @@ AuditOldestRunningXid(bool ignore_own)
 	uint64		oldest = U64FromFullTransactionId(ReadNextFullTransactionId());
 	TransactionId own = ignore_own ? GetTopTransactionIdIfAny() : InvalidTransactionId;
 
-	/* the activity list is otherwise taken once per transaction, and kept */
+	/*
+	 * The activity list is otherwise taken once per transaction, and kept.
+	 * Autovacuum never writes an event: its ANALYZE, which has an xid, need
+	 * not hold the safe point back.
+	 */
 	pgstat_clear_snapshot();
 	SpiExec("SELECT a.backend_xid FROM pg_catalog.pg_stat_get_activity(NULL) a"
 			" WHERE a.datid OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
 			" WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
 			" AND a.backend_xid IS NOT NULL"
+			" AND a.backend_type OPERATOR(pg_catalog.<>) 'autovacuum worker'"
 			" UNION ALL SELECT p.transaction FROM pg_catalog.pg_prepared_xacts p"
 			" WHERE p.database OPERATOR(pg_catalog.=) pg_catalog.current_database()",
 			NULL, SPI_OK_SELECT);

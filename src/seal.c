@@ -8,7 +8,9 @@
  * (seal_format.c), the ids of the range that have no event, and its hash,
  * which covers all of that and the previous seal's hash. Ranges follow
  * each other without a gap from id 1, and seal ids from 1 without a gap,
- * so that a removed seal or a removed range shows.
+ * so that a removed seal or a removed range shows. A seal's events lie
+ * within SEAL_MAX_IDS ids; ids without an event before them join it, so
+ * that no seal is empty.
  *
  * A range is sealed only up to the safe point (horizon.c): an id no running
  * transaction can still commit an event with. The pending horizon lives in
@@ -359,11 +361,18 @@ AuditSeal(int64 max_events)
 		ReadHead(&head);
 		for (lo = head.last_id + 1; lo <= safe && (max_events <= 0 || done < max_events);)
 		{
-			int64		hi = (safe - lo >= SEAL_MAX_IDS) ? lo + SEAL_MAX_IDS - 1 : safe;
+			int64		hi = lo - 1;
 
-			SealReaderDigest(r, lo, hi, &digests);
-			/* no seal of nothing at the end: the next one covers those ids */
-			if (digests.n == 0 && hi == safe)
+			/* ids with no event join the next seal that has one: no seal is empty */
+			digests.n = 0;
+			while (digests.n == 0 && hi < safe)
+			{
+				int64		chunk = hi + 1;
+
+				hi = (safe - chunk >= SEAL_MAX_IDS) ? chunk + SEAL_MAX_IDS - 1 : safe;
+				SealReaderDigest(r, chunk, hi, &digests);
+			}
+			if (digests.n == 0)
 				break;
 			WriteSeal(r, &head, lo, hi, &digests);
 			done += digests.n;

@@ -8,16 +8,20 @@
 #ifndef AUDITLOG_SEAL_H
 #define AUDITLOG_SEAL_H
 
-/* A seal covers at most this many ids: bounded memory, and a narrow verdict. */
+/*
+ * A seal's events lie within this many ids: bounded memory, and a narrow
+ * verdict. (Its range may start with a longer run of ids that have no
+ * event: no seal is ever empty.)
+ */
 #define SEAL_MAX_IDS	100000
 
 /*
  * Seals the committed events after the last seal, up to the safe point
- * (horizon.c), in seals of at most SEAL_MAX_IDS ids, and returns how many
- * events it sealed: 0 when there is nothing to seal yet, or when another
- * transaction is sealing right now (one sealer at a time; the other one
- * seals those events). It stops after the seal that reaches max_events
- * (0: no limit).
+ * (horizon.c), in seals whose events lie within SEAL_MAX_IDS ids, and
+ * returns how many events it sealed: 0 when there is nothing to seal yet,
+ * or when another transaction is sealing right now (one sealer at a time;
+ * the other one seals those events). It stops after the seal that reaches
+ * max_events (0: no limit).
  *
  * What the caller must provide, as auditlog.seal() does:
  *	- a transaction, neither read-only nor on a standby, in READ COMMITTED
