@@ -119,6 +119,7 @@ static bool InGap(const VSeal *s, int64 id, int *g);
 static void AddMissing(const VSeal *s, int64 a, int64 b, int *g, IdList *l);
 static void CheckSeal(VerifyState *vs, const VSeal *s, const VSeal *prev,
 					  const SealDigest *d, int64 n);
+static bool MissingBefore(const VerifyState *vs);
 static void FreeSeal(VSeal *s);
 
 /* ------------------------------------------------------------------------
@@ -477,7 +478,8 @@ CheckSeal(VerifyState *vs, const VSeal *s, const VSeal *prev, const SealDigest *
 	else if (!s->self_ok)
 		AppendProblem(&p, "seal edited: its hash is not the hash of its fields");
 	CheckLink(&p, s, prev);
-	if (s->f.ngaps >= 0 && CheckIds(&p, s, d, n) && s->malformed == NULL)
+	/* an edited seal's fields prove nothing about its events */
+	if (s->self_ok && CheckIds(&p, s, d, n))
 		CheckContent(vs, &p, s, d, n);
 	EmitRow(vs, s->f.id, s->f.first_id, s->f.last_id, s->f.events, &p);
 	pfree(p.data);
@@ -513,7 +515,7 @@ EmitMissing(VerifyState *vs, int64 first, int64 last, int64 lo, int64 hi,
 {
 	StringInfoData p;
 
-	if (last < vs->from)
+	if (last < vs->from || first > vs->to)
 		return;
 	if (lo == PG_INT64_MIN)
 		lo = (n > 0 && d[0].id < 1) ? d[0].id : 1;
@@ -607,10 +609,19 @@ VerifyWindow(VerifyState *vs, VSeal **win, int nwin)
 			pos++;
 		for (k = pos; k < n && d[k].id <= s->hi; k++)
 			;
-		if (s->f.id >= vs->from)
+		if (s->f.id >= vs->from && s->f.id <= vs->to)
 			CheckSeal(vs, s, p, d + pos, k - pos);
 		pos = k;
 	}
+}
+
+/* True when seals between the previous one and the next one read are missing, and asked for. */
+static bool
+MissingBefore(const VerifyState *vs)
+{
+	int64		first = vs->prev ? vs->prev->f.id + 1 : 1;
+
+	return Max(first, vs->from) <= Min(vs->peek->f.id - 1, vs->to);
 }
 
 /* Frees a seal read by ReadSeal. */
@@ -669,13 +680,14 @@ auditlog_verify(PG_FUNCTION_ARGS)
 		vs.prev->hi = vs.prev->f.last_id;
 		vs.peek = ReadSeal(&vs);
 	}
-	while (vs.peek && vs.peek->f.id <= vs.to)
+	/* a seal past to_seal is read too when seals before it, up to to_seal, are missing */
+	while (vs.peek && (vs.peek->f.id <= vs.to || MissingBefore(&vs)))
 	{
 		int			nwin = 0;
 		uint64		span = 0;
 
-		while (vs.peek && vs.peek->f.id <= vs.to && nwin < WINDOW_SEALS &&
-			   (nwin == 0 || span < WINDOW_IDS))
+		while (vs.peek && (nwin == 0 || (vs.peek->f.id <= vs.to && nwin < WINDOW_SEALS &&
+										 span < WINDOW_IDS)))
 		{
 			if (vs.peek->f.last_id >= vs.peek->f.first_id)
 				span += (uint64) vs.peek->f.last_id - (uint64) vs.peek->f.first_id + 1;
