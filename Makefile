@@ -22,6 +22,7 @@ OBJS = \
 	src/search_filters.o \
 	src/summary.o \
 	src/horizon.o \
+	src/sha256.o \
 	src/seal_format.o \
 	src/seal.o \
 	src/verify.o \
@@ -47,6 +48,11 @@ ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=au
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# src/sha256.c calls OpenSSL itself when PostgreSQL was built with it.
+ifneq ($(filter openssl,$(with_ssl))$(filter yes,$(with_openssl)),)
+SHLIB_LINK += -lcrypto
+endif
 
 # The extra warnings CI insists on (make WERROR=1).
 ifdef WERROR

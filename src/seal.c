@@ -370,7 +370,7 @@ AuditSeal(int64 max_events)
 				int64		chunk = hi + 1;
 
 				hi = (safe - chunk >= SEAL_MAX_IDS) ? chunk + SEAL_MAX_IDS - 1 : safe;
-				SealReaderDigest(r, chunk, hi, &digests);
+				SealReaderDigest(r, chunk, hi, true, &digests);
 			}
 			if (digests.n == 0)
 				break;

@@ -47,7 +47,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -62,10 +61,18 @@
 #include "catalog.h"
 #include "outcome.h"
 #include "seal_format.h"
+#include "sha256.h"
 #include "spi_util.h"
 
 #define SEAL_MAGIC			"auditlog seal v1"
-#define FETCH_ROWS			1000
+#define FETCH_ROWS			1000	/* rows per batch of per-row memory */
+
+/* auditlog.event_store's columns in its order (Anum_event_store_*), in a range of ids */
+#define EVENTS_QUERY \
+	"SELECT e.id, e.occurred_at, e.txid, e.action_ref, e.actor_ref, e.actor_id_ref," \
+	" e.resource_type_ref, e.org_ref, e.db_user_ref, e.application_ref, e.outcome," \
+	" e.client_addr, e.resource_id, e.details FROM auditlog.event_store e" \
+	" WHERE e.id OPERATOR(pg_catalog.>=) $1 AND e.id OPERATOR(pg_catalog.<=) $2"
 #define COMBINE_BATCH		256
 
 /* One dictionary (labels, or actions) held in memory, by id. */
@@ -84,7 +91,7 @@ struct SealReader
 	MemoryContext cxt;			/* the reader's: buffers */
 	MemoryContext dict_cxt;		/* the dictionaries, read again on a miss */
 	MemoryContext batch_cxt;	/* one fetched batch of rows */
-	pg_cryptohash_ctx *sha;
+	AuditSha   *sha;
 	pg_tz	   *utc;
 	bool		loaded;
 	bool		reloaded;		/* dictionaries read again during this scan */
@@ -92,8 +99,24 @@ struct SealReader
 	SealDict	actions;
 	StringInfoData content;
 	StringInfoData row;
-	StringInfoData json;
 };
+
+#if PG_VERSION_NUM >= 140000
+/* Where the executor sends the event rows. */
+typedef struct DigestReceiver
+{
+	DestReceiver pub;
+	SealReader *r;
+	SealDigests *out;
+	bool		rows;
+	int			in_batch;		/* rows since batch_cxt was reset */
+} DigestReceiver;
+
+static void DigestStartup(DestReceiver *self, int operation, TupleDesc typeinfo);
+static bool DigestSlot(TupleTableSlot *slot, DestReceiver *self);
+static void DigestShutdown(DestReceiver *self);
+static void DigestDestroy(DestReceiver *self);
+#endif
 
 static void Sha256(SealReader *r, const void *data, size_t len, uint8 *out);
 static void LoadDict(SealReader *r, SealDict *d, const char *sql);
@@ -104,8 +127,10 @@ static void PutInt(StringInfo buf, int64 v);
 static void PutRef(StringInfo buf, const Datum *values, const bool *nulls, int anum);
 static void PutResolved(SealReader *r, SealDict *d, const Datum *values, const bool *nulls,
 						int anum);
+static int	PutDetails(StringInfo buf, const Datum *values, const bool *nulls, int *len);
 static int	TimestampText(SealReader *r, TimestampTz ts, char *buf);
-static void DigestRow(SealReader *r, const Datum *values, const bool *nulls, SealDigest *d);
+static void DigestRow(SealReader *r, const Datum *values, const bool *nulls, bool rows,
+					  SealDigest *d);
 static SealDigest *NextDigest(SealDigests *out);
 static int	CompareDigests(const void *a, const void *b);
 static void PutBigEndian(uint8 *p, uint64 v, int bytes);
@@ -119,10 +144,9 @@ static void PutBigEndian(uint8 *p, uint64 v, int bytes);
 static void
 Sha256(SealReader *r, const void *data, size_t len, uint8 *out)
 {
-	if (pg_cryptohash_init(r->sha) < 0 ||
-		pg_cryptohash_update(r->sha, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(r->sha, out, SEAL_HASH_LEN) < 0)
-		elog(ERROR, "auditlog: SHA-256 failed: %s", pg_cryptohash_error(r->sha));
+	AuditShaBegin(r->sha);
+	AuditShaAdd(r->sha, data, len);
+	AuditShaEnd(r->sha, out);
 }
 
 /* Reads one dictionary (SQL giving id and string, by id) into memory. */
@@ -169,14 +193,20 @@ LoadDict(SealReader *r, SealDict *d, const char *sql)
 	SPI_freetuptable(tt);
 }
 
-/* Reads both dictionaries afresh (never from the write path's cache). */
+/*
+ * Reads both dictionaries afresh (never from the write path's cache), in an
+ * SPI connection of its own: it may be called while the events' query runs.
+ */
 static void
 LoadDicts(SealReader *r)
 {
 	MemoryContextReset(r->dict_cxt);
-	/* ORDER BY id in C order: the lookups below rely on it */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "auditlog: SPI_connect failed");
+	/* by id: the lookups rely on it */
 	LoadDict(r, &r->labels, "SELECT l.id, l.label FROM auditlog.labels l ORDER BY l.id");
 	LoadDict(r, &r->actions, "SELECT t.id, t.action FROM auditlog.action_types t ORDER BY t.id");
+	SPI_finish();
 	r->loaded = true;
 }
 
@@ -278,6 +308,31 @@ PutResolved(SealReader *r, SealDict *d, const Datum *values, const bool *nulls, 
 	PutField(&r->content, s, len);
 }
 
+/*
+ * The details column, its text written where it goes (the largest column:
+ * no copy); returns where that text starts in buf, -1 for NULL.
+ */
+static int
+PutDetails(StringInfo buf, const Datum *values, const bool *nulls, int *len)
+{
+	Jsonb	   *jb;
+	int			head = buf->len;
+	int			at;
+
+	if (nulls[Anum_event_store_details - 1])
+	{
+		PutField(buf, NULL, 0);
+		return -1;
+	}
+	jb = DatumGetJsonbP(values[Anum_event_store_details - 1]);
+	appendBinaryStringInfo(buf, "\1\0\0\0\0", 5);
+	at = buf->len;
+	(void) JsonbToCString(buf, &jb->root, VARSIZE(jb));
+	*len = buf->len - at;
+	PutBigEndian((uint8 *) buf->data + head + 1, (uint32) *len, 4);
+	return at;
+}
+
 /* The text of a timestamptz as the view shows it with TimeZone UTC, DateStyle ISO. */
 static int
 TimestampText(SealReader *r, TimestampTz ts, char *buf)
@@ -309,10 +364,10 @@ PutBigEndian(uint8 *p, uint64 v, int bytes)
 
 /*
  * Digests one row of auditlog.event_store (values and nulls by Anum): as
- * the view shows it, and as stored.
+ * the view shows it, and with 'rows' also as stored.
  */
 static void
-DigestRow(SealReader *r, const Datum *values, const bool *nulls, SealDigest *d)
+DigestRow(SealReader *r, const Datum *values, const bool *nulls, bool rows, SealDigest *d)
 {
 #define COL(anum)	(values[(anum) - 1])
 #define NUL(anum)	(nulls[(anum) - 1])
@@ -324,18 +379,12 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, SealDigest *d)
 		DatumGetTextPP(COL(Anum_event_store_resource_id));
 	char	   *addr = NUL(Anum_event_store_client_addr) ? NULL :
 		DatumGetCString(DirectFunctionCall1(inet_out, COL(Anum_event_store_client_addr)));
-	const char *json = NULL;
+	int			json_at;		/* where the details' text is in r->content */
+	int			json_len = 0;
 	StringInfo	c = &r->content;
 	StringInfo	w = &r->row;
 
 	d->id = DatumGetInt64(COL(Anum_event_store_id));
-	if (!NUL(Anum_event_store_details))
-	{
-		Jsonb	   *jb = DatumGetJsonbP(COL(Anum_event_store_details));
-
-		resetStringInfo(&r->json);
-		json = JsonbToCString(&r->json, &jb->root, VARSIZE(jb));
-	}
 
 	/* the view's columns, in its order */
 	resetStringInfo(c);
@@ -348,12 +397,14 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, SealDigest *d)
 	PutField(c, rid ? VARDATA_ANY(rid) : NULL, rid ? VARSIZE_ANY_EXHDR(rid) : 0);
 	PutField(c, outcome, strlen(outcome));
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_org_ref);
-	PutField(c, json, json ? r->json.len : 0);
+	json_at = PutDetails(c, values, nulls, &json_len);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_db_user_ref);
 	PutField(c, addr, addr ? strlen(addr) : 0);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_application_ref);
 	PutInt(c, DatumGetInt64(COL(Anum_event_store_txid)));
 	Sha256(r, c->data, c->len, d->content);
+	if (!rows)
+		return;
 
 	/* the stored columns, in the table's order */
 	resetStringInfo(w);
@@ -365,7 +416,7 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, SealDigest *d)
 	PutField(w, outcome, strlen(outcome));
 	PutField(w, addr, addr ? strlen(addr) : 0);
 	PutField(w, rid ? VARDATA_ANY(rid) : NULL, rid ? VARSIZE_ANY_EXHDR(rid) : 0);
-	PutField(w, json, json ? r->json.len : 0);
+	PutField(w, json_at >= 0 ? c->data + json_at : NULL, json_len);
 	Sha256(r, w->data, w->len, d->row);
 #undef COL
 #undef NUL
@@ -380,7 +431,7 @@ NextDigest(SealDigests *out)
 		int64		cap = out->cap > 0 ? out->cap * 2 : 4096;
 
 		if (out->items == NULL)
-			out->items = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(SealDigest));
+			out->items = MemoryContextAllocHuge(out->cxt, cap * sizeof(SealDigest));
 		else
 			out->items = repalloc_huge(out->items, cap * sizeof(SealDigest));
 		out->cap = cap;
@@ -400,6 +451,51 @@ CompareDigests(const void *a, const void *b)
 	return memcmp(x->content, y->content, SEAL_HASH_LEN);
 }
 
+#if PG_VERSION_NUM >= 140000
+/* The executor's receiver: starts reading the dictionaries, after the events' snapshot. */
+static void
+DigestStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	DigestReceiver *dr = (DigestReceiver *) self;
+
+	if (typeinfo->natts != Natts_event_store)
+		elog(ERROR, "auditlog: the event query returned %d columns", typeinfo->natts);
+	if (!dr->r->loaded)
+		LoadDicts(dr->r);
+}
+
+/* One event row, as the executor hands it over. */
+static bool
+DigestSlot(TupleTableSlot *slot, DestReceiver *self)
+{
+	DigestReceiver *dr = (DigestReceiver *) self;
+	SealDigest *d = NextDigest(dr->out);
+	MemoryContext old;
+
+	slot_getallattrs(slot);
+	old = MemoryContextSwitchTo(dr->r->batch_cxt);
+	DigestRow(dr->r, slot->tts_values, slot->tts_isnull, dr->rows, d);
+	MemoryContextSwitchTo(old);
+	if (++dr->in_batch == FETCH_ROWS)
+	{
+		MemoryContextReset(dr->r->batch_cxt);
+		dr->in_batch = 0;
+		CHECK_FOR_INTERRUPTS();
+	}
+	return true;
+}
+
+static void
+DigestShutdown(DestReceiver *self)
+{
+}
+
+static void
+DigestDestroy(DestReceiver *self)
+{
+}
+#endif
+
 /* ------------------------------------------------------------------------
  * exported
  * ------------------------------------------------------------------------
@@ -417,11 +513,7 @@ SealReaderCreate(void)
 										ALLOCSET_DEFAULT_SIZES);
 	r->batch_cxt = AllocSetContextCreate(r->cxt, "auditlog seal rows",
 										 ALLOCSET_DEFAULT_SIZES);
-	r->sha = pg_cryptohash_create(PG_SHA256);
-	if (r->sha == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
+	r->sha = AuditShaCreate(r->cxt);
 	r->utc = pg_tzset("UTC");
 	if (r->utc == NULL)
 		elog(ERROR, "auditlog: time zone UTC is unknown");
@@ -430,65 +522,82 @@ SealReaderCreate(void)
 
 		initStringInfo(&r->content);
 		initStringInfo(&r->row);
-		initStringInfo(&r->json);
 		MemoryContextSwitchTo(old);
 	}
 	return r;
 }
 
 /*
- * The digests of the events with lo <= id <= hi that the current snapshot
- * sees, sorted by id, into *out (emptied first; its memory is the caller's).
+ * The digests of the events with lo <= id <= hi that a snapshot taken now
+ * sees, sorted by id, into *out (emptied first; its memory is the
+ * caller's); their row digests too with 'rows' (else those are zeros).
  */
 void
-SealReaderDigest(SealReader *r, int64 lo, int64 hi, SealDigests *out)
+SealReaderDigest(SealReader *r, int64 lo, int64 hi, bool rows, SealDigests *out)
 {
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		args[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
-	Datum		values[Natts_event_store];
-	bool		nulls[Natts_event_store];
-	Portal		portal;
 
-	/* a snapshot of its own, taken now: it sees what committed before */
-	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT e.id, e.occurred_at, e.txid, e.action_ref, e.actor_ref,"
-									   " e.actor_id_ref, e.resource_type_ref, e.org_ref, e.db_user_ref,"
-									   " e.application_ref, e.outcome, e.client_addr, e.resource_id, e.details"
-									   " FROM auditlog.event_store e"
-									   " WHERE e.id OPERATOR(pg_catalog.>=) $1 AND e.id OPERATOR(pg_catalog.<=) $2",
-									   2, types, args, NULL, false, 0);
-	/* read after the events' snapshot: every string they use is there */
 	r->reloaded = false;
-	if (!r->loaded)
-		LoadDicts(r);
 	out->n = 0;
-	for (;;)
+	if (out->items == NULL)
+		out->cxt = CurrentMemoryContext;
+#if PG_VERSION_NUM >= 140000
 	{
-		SPITupleTable *tt;
-		uint64		n;
-		MemoryContext old;
+		/* rows go straight from the executor to DigestSlot, never copied */
+		DigestReceiver dr = {{DigestSlot, DigestStartup, DigestShutdown, DigestDestroy, DestNone},
+		r, out, rows, 0};
+		SPIExecuteOptions options = {0};
 
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		tt = SPI_tuptable;
-		n = SPI_processed;
-		if (n == 0)
-			break;
-		if (tt->tupdesc->natts != Natts_event_store)
-			elog(ERROR, "auditlog: the event query returned %d columns", tt->tupdesc->natts);
-		for (uint64 i = 0; i < n; i++)
+		options.params = makeParamList(2);
+		options.params->numParams = 2;
+		for (int i = 0; i < 2; i++)
 		{
-			SealDigest *d = NextDigest(out);
-
-			old = MemoryContextSwitchTo(r->batch_cxt);
-			heap_deform_tuple(tt->vals[i], tt->tupdesc, values, nulls);
-			DigestRow(r, values, nulls, d);
-			MemoryContextSwitchTo(old);
+			options.params->params[i].value = args[i];
+			options.params->params[i].isnull = false;
+			options.params->params[i].pflags = PARAM_FLAG_CONST;
+			options.params->params[i].ptype = types[i];
 		}
+		options.read_only = false;	/* a snapshot of its own, taken now */
+		options.dest = (DestReceiver *) &dr;
+		/* (SPI_OK_UTILITY: a receiver of type DestNone is not SPI's) */
+		if (SPI_execute_extended(EVENTS_QUERY, &options) < 0)
+			elog(ERROR, "auditlog: the events could not be read");
 		MemoryContextReset(r->batch_cxt);
-		SPI_freetuptable(tt);
-		CHECK_FOR_INTERRUPTS();
 	}
-	SPI_cursor_close(portal);
+#else
+	{
+		Portal		portal = SPI_cursor_open_with_args(NULL, EVENTS_QUERY, 2, types, args, NULL,
+													   false, 0);
+
+		if (!r->loaded)
+			LoadDicts(r);
+		for (;;)
+		{
+			SPITupleTable *tt;
+			Datum		values[Natts_event_store];
+			bool		nulls[Natts_event_store];
+
+			SPI_cursor_fetch(portal, true, FETCH_ROWS);
+			tt = SPI_tuptable;
+			if (SPI_processed == 0)
+				break;
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				SealDigest *d = NextDigest(out);
+				MemoryContext old = MemoryContextSwitchTo(r->batch_cxt);
+
+				heap_deform_tuple(tt->vals[i], tt->tupdesc, values, nulls);
+				DigestRow(r, values, nulls, rows, d);
+				MemoryContextSwitchTo(old);
+			}
+			MemoryContextReset(r->batch_cxt);
+			SPI_freetuptable(tt);
+			CHECK_FOR_INTERRUPTS();
+		}
+		SPI_cursor_close(portal);
+	}
+#endif
 	if (out->n > 1)
 		qsort(out->items, out->n, sizeof(SealDigest), CompareDigests);
 }
@@ -500,20 +609,17 @@ SealReaderCombine(SealReader *r, const SealDigest *items, int64 n, bool rows, ui
 	uint8		buf[COMBINE_BATCH * SEAL_HASH_LEN];
 	int			k = 0;
 
-	if (pg_cryptohash_init(r->sha) < 0)
-		elog(ERROR, "auditlog: SHA-256 failed: %s", pg_cryptohash_error(r->sha));
+	AuditShaBegin(r->sha);
 	for (int64 i = 0; i < n; i++)
 	{
 		memcpy(buf + k * SEAL_HASH_LEN, rows ? items[i].row : items[i].content, SEAL_HASH_LEN);
 		if (++k == COMBINE_BATCH || i == n - 1)
 		{
-			if (pg_cryptohash_update(r->sha, buf, k * SEAL_HASH_LEN) < 0)
-				elog(ERROR, "auditlog: SHA-256 failed: %s", pg_cryptohash_error(r->sha));
+			AuditShaAdd(r->sha, buf, k * SEAL_HASH_LEN);
 			k = 0;
 		}
 	}
-	if (pg_cryptohash_final(r->sha, out, SEAL_HASH_LEN) < 0)
-		elog(ERROR, "auditlog: SHA-256 failed: %s", pg_cryptohash_error(r->sha));
+	AuditShaEnd(r->sha, out);
 }
 
 /* A seal's hash, from its fields (format in the file header). */
@@ -552,7 +658,6 @@ SealReaderHash(SealReader *r, const SealFields *f, uint8 *out)
 void
 SealReaderFree(SealReader *r)
 {
-	pg_cryptohash_free(r->sha);
 	MemoryContextDelete(r->cxt);
 	pfree(r);
 }

@@ -40,9 +40,10 @@ typedef struct SealDigest
 /* The digests of the events of a range, in id order. */
 typedef struct SealDigests
 {
-	SealDigest *items;
+	SealDigest *items;			/* in cxt: the caller's at the first read */
 	int64		n;
 	int64		cap;
+	MemoryContext cxt;
 } SealDigests;
 
 /* A seal's fields, as its hash covers them. */
@@ -65,7 +66,8 @@ typedef struct SealFields
 typedef struct SealReader SealReader;
 
 extern SealReader *SealReaderCreate(void);
-extern void SealReaderDigest(SealReader *r, int64 lo, int64 hi, SealDigests *out);
+extern void SealReaderDigest(SealReader *r, int64 lo, int64 hi, bool rows,
+							 SealDigests *out);
 extern void SealReaderCombine(SealReader *r, const SealDigest *items, int64 n,
 							  bool rows, uint8 *out);
 extern void SealReaderHash(SealReader *r, const SealFields *f, uint8 *out);
