@@ -30,7 +30,10 @@
 
 #include "access/transam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "miscadmin.h"
 #include "pgstat.h"
+#include "tcop/utility.h"
 
 #include "horizon.h"
 #include "spi_util.h"
@@ -127,4 +130,21 @@ AuditSafePoint(AuditHorizon *pending, bool ignore_own)
 	safe = pending->upto;
 	*pending = now;
 	return safe;
+}
+
+/*
+ * Errors unless the transaction can write and takes a fresh snapshot at
+ * every statement, as what moves past the safe point must: what commits
+ * between two steps has to be seen by the second. 'what' names the caller.
+ */
+void
+AuditRequireFreshSnapshots(const char *what)
+{
+	if (!XactReadOnly && !RecoveryInProgress() && !IsolationUsesXactSnapshot())
+		return;
+	PreventCommandIfReadOnly(what);
+	ereport(ERROR,
+			(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+			 errmsg("%s must run in a READ COMMITTED transaction", what),
+			 errhint("It needs a fresh snapshot for every step; run it on its own.")));
 }

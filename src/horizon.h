@@ -23,5 +23,6 @@ typedef struct AuditHorizon
 extern void AuditTakeHorizon(AuditHorizon *h);
 extern uint64 AuditOldestRunningXid(bool ignore_own);
 extern int64 AuditSafePoint(AuditHorizon *pending, bool ignore_own);
+extern void AuditRequireFreshSnapshots(const char *what);
 
 #endif							/* AUDITLOG_HORIZON_H */

@@ -31,7 +31,6 @@
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
-#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -338,14 +337,7 @@ AuditSeal(int64 max_events)
 				pending;
 	int64		done = 0;
 
-	if (XactReadOnly || RecoveryInProgress() || IsolationUsesXactSnapshot())
-	{
-		PreventCommandIfReadOnly("auditlog.seal()");
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("auditlog.seal() must run in a READ COMMITTED transaction"),
-				 errhint("It needs a fresh snapshot for every step; run it on its own.")));
-	}
+	AuditRequireFreshSnapshots("auditlog.seal()");
 	AuditConnectAsOwner(&st);
 	if (LockSealState(&pending))
 	{

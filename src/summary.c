@@ -330,14 +330,7 @@ AuditSummarize(int64 max_events)
 	SummaryState s;
 	int64		done = 0;
 
-	if (XactReadOnly || RecoveryInProgress() || IsolationUsesXactSnapshot())
-	{
-		PreventCommandIfReadOnly("auditlog.summarize()");
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("auditlog.summarize() must run in a READ COMMITTED transaction"),
-				 errhint("It needs a fresh snapshot for every step; run it on its own.")));
-	}
+	AuditRequireFreshSnapshots("auditlog.summarize()");
 
 	AuditConnectAsOwner(&st);
 	if (TakeSummaryLock())
