@@ -15,6 +15,7 @@
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.connection;
+SET auditlog.allow_drop = on;   -- starts again from an empty log, an earlier run's events too
 DROP EXTENSION IF EXISTS auditlog CASCADE;
 CREATE EXTENSION auditlog;
 RESET client_min_messages;

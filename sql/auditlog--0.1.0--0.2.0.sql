@@ -173,3 +173,89 @@ AS $$
              WHERE l.id IN (SELECT u.resource_type_ref FROM used u)) o
      ORDER BY o.grp, o.after_system, o.value COLLATE "default", o.value
 $$;
+
+-- Tamper evidence: hash-chained seals, verify(), and a guarded DROP
+---------------------------------------------------------------------------
+
+-- One row per seal: the events with ids first_id to last_id, hashed in id
+-- order and chained to the previous seal (format: src/seal_format.c and
+-- README, "Tamper evidence"). Written by auditlog.seal() only, never
+-- changed; dumped, so that a restored log still verifies.
+CREATE TABLE auditlog.seals (
+    id bigint PRIMARY KEY,
+    first_id bigint NOT NULL,
+    last_id bigint NOT NULL,
+    events bigint NOT NULL,
+    prev_hash bytea,
+    hash bytea NOT NULL,
+    sealed_at timestamptz NOT NULL,
+    events_hash bytea NOT NULL,
+    rows_hash bytea NOT NULL,
+    gaps bigint[] NOT NULL
+);
+COMMENT ON TABLE auditlog.seals IS
+    'Hash-chained seals over the events, in id ranges; written by auditlog.seal(), checked by auditlog.verify()';
+COMMENT ON COLUMN auditlog.seals.id IS 'Seal number: 1, 2, 3, ... without a gap';
+COMMENT ON COLUMN auditlog.seals.first_id IS 'First event id of the range (the previous seal''s last_id + 1)';
+COMMENT ON COLUMN auditlog.seals.last_id IS 'Last event id of the range';
+COMMENT ON COLUMN auditlog.seals.events IS 'How many events the range held when sealed';
+COMMENT ON COLUMN auditlog.seals.prev_hash IS 'The previous seal''s hash; NULL for seal 1';
+COMMENT ON COLUMN auditlog.seals.hash IS 'SHA-256 over prev_hash and every other field of this row';
+COMMENT ON COLUMN auditlog.seals.sealed_at IS 'When the seal was made';
+COMMENT ON COLUMN auditlog.seals.events_hash IS 'SHA-256 over the digests of the range''s events as auditlog.events shows them, in id order';
+COMMENT ON COLUMN auditlog.seals.rows_hash IS 'The same over the stored rows (dictionary ids): tells a changed dictionary string from a changed event';
+COMMENT ON COLUMN auditlog.seals.gaps IS 'The ids of the range that had no event, as {{first, last}, ...}';
+SELECT pg_catalog.pg_extension_config_dump('auditlog.seals', '');
+
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.seals
+    FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.seals
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+ALTER TABLE auditlog.seals ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE auditlog.seals ENABLE ALWAYS TRIGGER append_only_truncate;
+
+-- The horizon the next seal() may seal up to once it has passed (see
+-- src/horizon.c); its one row is also the sealers' lock. Derived: not
+-- dumped, a restored database starts again from (0, 0).
+CREATE TABLE auditlog.seal_state (
+    pending_upto bigint NOT NULL,
+    pending_xmax bigint NOT NULL
+);
+COMMENT ON TABLE auditlog.seal_state IS
+    'The horizon auditlog.seal() may seal up to next, and the lock of one sealer at a time';
+INSERT INTO auditlog.seal_state VALUES (0, 0);
+-- Updated by seal(): a publication FOR ALL TABLES needs a replica identity.
+ALTER TABLE auditlog.seal_state REPLICA IDENTITY FULL;
+
+CREATE FUNCTION auditlog.seal()
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_seal'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.seal() IS
+    'Seals the committed events after the last seal, up to the safe point; returns how many it sealed';
+
+CREATE FUNCTION auditlog.verify(from_seal bigint DEFAULT NULL, to_seal bigint DEFAULT NULL)
+RETURNS TABLE (seal_id bigint, first_id bigint, last_id bigint, events bigint, ok boolean, problem text)
+    AS 'MODULE_PATHNAME', 'auditlog_verify'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION auditlog.verify(bigint, bigint) IS
+    'One row per seal from from_seal to to_seal: recomputed from the events as they are now, ok or the problem found';
+
+-- DROP EXTENSION auditlog (or DROP SCHEMA auditlog, DROP OWNED BY its
+-- owner) is refused while the log holds events, unless the session set
+-- auditlog.allow_drop = on (src/drop_guard.c).
+CREATE FUNCTION auditlog.guard_drop() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'auditlog_guard_drop' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.guard_drop() IS
+    'Event trigger refusing to drop the extension while the log holds events, unless auditlog.allow_drop is on';
+CREATE EVENT TRIGGER auditlog_guard_drop ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED')
+    EXECUTE FUNCTION auditlog.guard_drop();
+ALTER EVENT TRIGGER auditlog_guard_drop ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER auditlog_guard_drop IS
+    'Refuses DROP EXTENSION auditlog while the log holds events (see auditlog.allow_drop)';
+
+REVOKE ALL ON auditlog.seals, auditlog.seal_state FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.seal() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.verify(bigint, bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.guard_drop() FROM PUBLIC;

@@ -15,6 +15,7 @@
 
 #include "auditlog.h"
 #include "catalog.h"
+#include "drop_guard.h"
 #include "event.h"
 #include "labels.h"
 #include "spi_util.h"
@@ -142,6 +143,7 @@ DefineSettings(void)
 void
 _PG_init(void)
 {
+	DropGuardInit();
 	DefineSettings();
 
 	CatalogInit();

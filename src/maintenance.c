@@ -6,7 +6,8 @@
  * A worker (started by worker.c) connects to its database as the bootstrap
  * superuser, takes the database's maintenance lock and, every
  * auditlog.maintenance_naptime, runs a round: it brings the summaries up
- * to date in steps of a bounded size, each in a transaction of its own, so
+ * to date, then seals the events, in steps of a bounded size, each in a
+ * transaction of its own, so
  * that a burst of writes is summarized within a few naptimes and no step
  * holds anything for long. Between steps and while it naps it checks
  * whether someone wants the database to themselves (DROP DATABASE and the
@@ -49,6 +50,7 @@
 
 #include "catalog.h"
 #include "spi_util.h"
+#include "seal.h"
 #include "summary.h"
 #include "worker.h"
 
@@ -66,6 +68,7 @@ static bool seen_extension = false;
 static void SetWorkerSettings(void);
 static bool ExtensionPresent(void);
 static bool SummarizeStep(void);
+static bool SealStep(void);
 static bool RunRound(void);
 static bool Nap(void);
 
@@ -115,6 +118,21 @@ SummarizeStep(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	return more;
+}
+
+/* One sealing step in its own transaction; true when another one may do more. */
+static bool
+SealStep(void)
+{
+	int64		sealed;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	sealed = AuditSeal(SUMMARY_STEP_EVENTS);
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return sealed > 0;
 }
 
 /*
@@ -185,7 +203,8 @@ Nap(void)
 
 /*
  * One round of maintenance, each step in a transaction of its own: the
- * summaries up to date. Returns false when the extension is gone.
+ * summaries up to date, then the seals. Returns false when the extension
+ * is gone.
  */
 bool
 AuditMaintenanceRound(void)
@@ -199,7 +218,14 @@ AuditMaintenanceRound(void)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (AuditDatabaseBusy())
-			break;
+			return true;
+	}
+	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: seals");
+	while (SealStep())
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (AuditDatabaseBusy())
+			return true;
 	}
 	pgstat_report_activity(STATE_IDLE, NULL);
 	pgstat_report_stat(false);

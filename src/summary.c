@@ -16,22 +16,18 @@
  * this file.
  *
  * The watermark may only pass id v once no transaction can still commit an
- * event with an id <= v. Writers take their transaction id before each event
- * id (event_form.c), so a transaction holding an id <= v had its xid before
- * v was read from the sequence. Each run therefore records the sequence's
- * last value and, after it, the next transaction id to be assigned; a later
- * run may move the watermark to that value once the oldest running
- * transaction is no older than that transaction id.
+ * event with an id <= v (horizon.c). Each run therefore records a horizon
+ * (the sequence's last value and, after it, the next transaction id to be
+ * assigned); a later run may move the watermark to that value once the
+ * oldest running transaction is no older than that transaction id.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -40,8 +36,10 @@
 
 #include "catalog.h"
 #include "event.h"
+#include "horizon.h"
 #include "owner.h"
 #include "spi_util.h"
+#include "seal.h"
 #include "summary.h"
 #include "worker.h"
 
@@ -53,10 +51,8 @@ typedef struct SummaryState
 	int64		pending_xmax;
 } SummaryState;
 
-static uint64 FullXid(TransactionId xid);
 static bool TakeSummaryLock(void);
 static void ReadSummaryState(SummaryState *s);
-static uint64 OldestRunningXid(void);
 static int64 AddToCounts(int64 upto, int64 target);
 static const char *MaintainedAt(void);
 static bool RecordHorizon(int64 pending_upto);
@@ -75,18 +71,6 @@ static TimestampTz NewestBucket(const SearchFilters *f, char grain, TimestampTz 
  * internal: moving the summaries forward
  * ------------------------------------------------------------------------
  */
-
-/* Full (epoch-qualified) form of a recent 32-bit transaction id. */
-static uint64
-FullXid(TransactionId xid)
-{
-	FullTransactionId next = ReadNextFullTransactionId();
-	uint32		epoch = EpochFromFullTransactionId(next);
-
-	if (xid > XidFromFullTransactionId(next))
-		epoch--;
-	return ((uint64) epoch << 32) | xid;
-}
 
 /* One summarizer at a time: false when another one holds the lock. */
 static bool
@@ -110,36 +94,6 @@ ReadSummaryState(SummaryState *s)
 	s->summarized_upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_summarized_upto, &isnull));
 	s->pending_upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_upto, &isnull));
 	s->pending_xmax = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_xmax, &isnull));
-}
-
-/*
- * The oldest transaction of this database still running, as of now (only
- * this database's backends write its events; prepared transactions count
- * too), as a full transaction id.
- */
-static uint64
-OldestRunningXid(void)
-{
-	uint64		oldest = U64FromFullTransactionId(ReadNextFullTransactionId());
-
-	/* the activity list is otherwise taken once per transaction, and kept */
-	pgstat_clear_snapshot();
-	SpiExec("SELECT a.backend_xid FROM pg_catalog.pg_stat_get_activity(NULL) a"
-			" WHERE a.datid OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
-			" WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
-			" AND a.backend_xid IS NOT NULL"
-			" UNION ALL SELECT p.transaction FROM pg_catalog.pg_prepared_xacts p"
-			" WHERE p.database OPERATOR(pg_catalog.=) pg_catalog.current_database()",
-			NULL, SPI_OK_SELECT);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		Datum		d = SpiGetDatum(i, 1, &isnull);
-
-		if (!isnull && TransactionIdIsNormal(DatumGetTransactionId(d)))
-			oldest = Min(oldest, FullXid(DatumGetTransactionId(d)));
-	}
-	return oldest;
 }
 
 /*
@@ -218,15 +172,13 @@ static bool
 RecordHorizon(int64 pending_upto)
 {
 	SpiArgs		args = {0};
-	int64		last;
+	AuditHorizon h;
 
-	SpiExec("SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
-			" FROM auditlog.event_store_id_seq", NULL, SPI_OK_SELECT);
-	last = SpiFirstInt64(0);
-	if (last <= pending_upto)
+	AuditTakeHorizon(&h);
+	if (h.upto <= pending_upto)
 		return false;
-	SpiArg(&args, INT8OID, Int64GetDatum(last));
-	SpiArg(&args, INT8OID, Int64GetDatum((int64) U64FromFullTransactionId(ReadNextFullTransactionId())));
+	SpiArg(&args, INT8OID, Int64GetDatum(h.upto));
+	SpiArg(&args, INT8OID, Int64GetDatum((int64) h.xmax));
 	SpiExec(psprintf("UPDATE auditlog.summary_state SET pending_upto = $1, pending_xmax = $2%s",
 					 MaintainedAt()), &args, SPI_OK_UPDATE);
 	return true;
@@ -400,20 +352,13 @@ AuditSummarize(int64 max_events, bool *more)
 	int64		done = 0;
 
 	*more = false;
-	if (XactReadOnly || RecoveryInProgress() || IsolationUsesXactSnapshot())
-	{
-		PreventCommandIfReadOnly("auditlog.summarize()");
-		ereport(ERROR,
-				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("auditlog.summarize() must run in a READ COMMITTED transaction"),
-				 errhint("It needs a fresh snapshot for every step; run it on its own.")));
-	}
+	AuditRequireFreshSnapshots("auditlog.summarize()");
 
 	AuditConnectAsOwner(&st);
 	if (TakeSummaryLock())
 	{
 		ReadSummaryState(&s);
-		if (OldestRunningXid() >= (uint64) s.pending_xmax)
+		if (AuditOldestRunningXid(false) >= (uint64) s.pending_xmax)
 		{
 			if (s.pending_upto > s.summarized_upto)
 			{
@@ -591,8 +536,11 @@ AuditReadLogState(AuditLogState *state)
 	SpiQuery("SELECT pg_catalog.count(*) FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.>) $1",
 			 &args, 1);
 	state->unsummarized = SpiFirstInt64(0);
-	/* until events are sealed, every event is unsealed */
-	state->unsealed = state->events;
+	args.n = 0;
+	SpiArg(&args, INT8OID, Int64GetDatum(AuditSealedUpto()));
+	SpiQuery("SELECT pg_catalog.count(*) FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.>) $1",
+			 &args, 1);
+	state->unsealed = SpiFirstInt64(0);
 	state->oldest_event = OldestEvent(upto);
 
 	args.n = 0;

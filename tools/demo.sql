@@ -2,6 +2,7 @@
 \pset footer off
 \set QUIET on
 SET client_min_messages = warning;
+SET auditlog.allow_drop = on;   -- starts again from an empty log, an earlier run's events too
 DROP EXTENSION IF EXISTS auditlog CASCADE;
 DROP TABLE IF EXISTS connection;
 CREATE EXTENSION auditlog;

@@ -19,6 +19,9 @@ make -s taptest || failed=1
 echo "== upgrade from 0.1.0"
 bash test/upgrade/run.sh || failed=1
 
+echo "== tamper evidence and the DROP guard"
+bash test/tamper/run.sh || failed=1
+
 echo "== pg_dump round trip"
 bash tools/dump_roundtrip.sh || failed=1
 

@@ -3,6 +3,19 @@
 -- with the same arguments, validation, context and privileges as log_event.
 -- (A whole-transaction ROLLBACK and concurrent callers are in
 -- test/specs/autonomous.spec; here the caller rolls back savepoints.)
+--
+-- Its events commit, whatever this file's transaction does, so it runs in a
+-- database of its own (<db>_autonomous), which it drops at the end: the
+-- other files share a database where nothing is ever committed.
+SET client_min_messages = warning;
+SELECT current_database() AS auto_home, current_database() || '_autonomous' AS auto_db \gset
+DROP DATABASE IF EXISTS :"auto_db" WITH (FORCE);
+CREATE DATABASE :"auto_db";
+\c :auto_db
+SET client_min_messages = warning;
+CREATE EXTENSION pgtap;
+CREATE EXTENSION auditlog;
+
 BEGIN;
 SELECT plan(22);
 
@@ -96,3 +109,7 @@ SELECT is_empty($$SELECT 1 FROM auditlog.events WHERE action = 'tap_auto.forbidd
 
 SELECT * FROM finish();
 ROLLBACK;
+
+\c :auto_home
+SET client_min_messages = warning;
+DROP DATABASE :"auto_db" WITH (FORCE);
