@@ -77,6 +77,12 @@ ondemand() {
     else
         notok "the summaries did not catch up: $(q -d w1 -c 'SELECT * FROM auditlog.status()')"
     fi
+    if until_true 30 w1 "SELECT unsealed = 0 FROM auditlog.status()"; then
+        ok "and sealed, with no call by anyone"
+    else
+        notok "the seals did not catch up: $(q -d w1 -c 'SELECT * FROM auditlog.status()')"
+    fi
+    check "$(q -d w1 -c "SELECT bool_and(ok) FROM auditlog.verify()")" "the worker's seals verify"
     check "$(q -d w1 -c "SELECT count(*) = 1 AND bool_and(application_name = 'auditlog maintenance')
                           FROM pg_stat_activity WHERE backend_type = 'auditlog maintenance'")" \
           "one worker, named in pg_stat_activity"
