@@ -35,6 +35,57 @@ COMMENT ON AGGREGATE pg_catalog.min(auditlog.outcome) IS 'The first outcome in t
 COMMENT ON AGGREGATE pg_catalog.max(auditlog.outcome) IS 'The last outcome in the order success < failure < denied: the worst one';
 
 ---------------------------------------------------------------------------
+-- The event store, partitioned by month (for retention)
+---------------------------------------------------------------------------
+
+-- The 0.1.0 table, with every event, becomes the default partition: the
+-- events of months without a partition of their own. Nothing is copied. Its
+-- indexes take the names a partition's indexes get, and become the
+-- partitions of the new table's indexes; its row trigger is replaced by the
+-- new table's, which every partition gets. (auditlog.events is made again
+-- below, over the new table.)
+ALTER TABLE auditlog.event_store RENAME TO event_store_default;
+ALTER INDEX auditlog.event_store_id_idx RENAME TO event_store_default_id_idx;
+ALTER INDEX auditlog.event_store_occurred_at_idx RENAME TO event_store_default_occurred_at_idx;
+ALTER INDEX auditlog.event_store_resource_idx RENAME TO event_store_default_resource_id_resource_type_ref_idx;
+DROP TRIGGER append_only ON auditlog.event_store_default;
+COMMENT ON TABLE auditlog.event_store_default IS
+    'The events of months that have no partition of their own';
+ALTER TABLE auditlog.event_store_default REPLICA IDENTITY FULL;
+
+CREATE TABLE auditlog.event_store (
+    id bigint NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    txid bigint NOT NULL,
+    action_ref integer NOT NULL,
+    actor_ref integer NOT NULL,
+    actor_id_ref integer,
+    resource_type_ref integer,
+    org_ref integer,
+    db_user_ref integer NOT NULL,
+    application_ref integer,
+    outcome auditlog.outcome NOT NULL,
+    client_addr inet,
+    resource_id text COLLATE "C",
+    details jsonb
+) PARTITION BY RANGE (occurred_at);
+COMMENT ON TABLE auditlog.event_store IS
+    'Storage of the events, append-only, partitioned by month; read auditlog.events';
+REVOKE ALL ON auditlog.event_store FROM PUBLIC;
+ALTER TABLE auditlog.event_store ATTACH PARTITION auditlog.event_store_default DEFAULT;
+ALTER SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
+CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id);
+CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at);
+CREATE INDEX event_store_resource_idx ON auditlog.event_store (resource_id, resource_type_ref)
+    WHERE resource_id IS NOT NULL;
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.event_store
+    FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.event_store
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER append_only_truncate;
+
+---------------------------------------------------------------------------
 -- auditlog.events: text columns in the database's default collation
 ---------------------------------------------------------------------------
 

@@ -172,7 +172,10 @@ INSERT INTO auditlog.action_types (action, description, builtin) VALUES
 ---------------------------------------------------------------------------
 
 -- One row per event, compact: the repeating strings are ids into the
--- dictionaries above; auditlog.events shows them as text.
+-- dictionaries above; auditlog.events shows them as text. Partitioned by
+-- month of occurred_at, so that retention drops whole months: the
+-- maintenance worker creates the partitions ahead (auditlog.event_store_<YYYYMM>),
+-- and the default partition holds the events of months that have none.
 CREATE TABLE auditlog.event_store (
     id bigint NOT NULL,
     occurred_at timestamptz NOT NULL,
@@ -188,9 +191,15 @@ CREATE TABLE auditlog.event_store (
     client_addr inet,
     resource_id text COLLATE "C",
     details jsonb
-);
+) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE auditlog.event_store IS
-    'Storage of the events, append-only; read auditlog.events';
+    'Storage of the events, append-only, partitioned by month; read auditlog.events';
+CREATE TABLE auditlog.event_store_default PARTITION OF auditlog.event_store DEFAULT;
+COMMENT ON TABLE auditlog.event_store_default IS
+    'The events of months that have no partition of their own';
+-- A purge deletes rows here (organisations on hold, months without a
+-- partition): a publication of it needs a replica identity for that.
+ALTER TABLE auditlog.event_store_default REPLICA IDENTITY FULL;
 
 CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
 
@@ -237,7 +246,9 @@ COMMENT ON VIEW auditlog.events IS
     'Every event: when, who, what, on which resource, with what outcome, and its context';
 
 -- pg_dump keeps the events, the dictionaries and the sequences' positions.
-SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store', '');
+-- (The monthly partitions are tables of their own, not of the extension:
+-- pg_dump dumps them, rows included, like any table.)
+SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store_default', '');
 SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('auditlog.labels', '');
 SELECT pg_catalog.pg_extension_config_dump('auditlog.labels_id_seq', '');
@@ -256,6 +267,10 @@ COMMENT ON FUNCTION auditlog.refuse_change() IS
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.event_store
     FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
 CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.event_store
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+-- (row triggers reach the partitions by themselves, a TRUNCATE trigger does
+-- not: each partition gets its own)
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.event_store_default
     FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.labels
     FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
@@ -288,6 +303,7 @@ CREATE TRIGGER keep_action_name BEFORE UPDATE ON auditlog.action_types
 -- superuser's replication-mode session edits events with plain SQL.
 ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE auditlog.event_store_default ENABLE ALWAYS TRIGGER append_only_truncate;
 ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER append_only_truncate;
 ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER append_only;

@@ -23,12 +23,19 @@
 #include "executor/executor.h"
 #include "nodes/execnodes.h"
 #include "utils/memutils.h"
+#include "catalog/pg_class.h"
+#include "nodes/parsenodes.h"
+#include "partitioning/partdesc.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "event.h"
 #include "worker.h"
 
-/* What the write path keeps of one index of event_store. */
+/* What the write path keeps of one index of a partition. */
 typedef struct IndexSlot
 {
 	Oid			indexoid;
@@ -36,25 +43,48 @@ typedef struct IndexSlot
 	bool		simple;			/* plain columns, no predicate */
 } IndexSlot;
 
+/*
+ * A partition of event_store: the months it takes, and its indexes. (A
+ * 0.1.0 database not updated yet has a plain table: one "partition", the
+ * table itself, that takes everything.)
+ */
+typedef struct PartSlot
+{
+	Oid			relid;
+	TimestampTz lower;			/* [lower, upper) */
+	TimestampTz upper;
+	IndexSlot  *index_slots;
+	int			n_index_slots;	/* -1: not loaded yet */
+} PartSlot;
+
 static MemoryContext store_cxt = NULL;
 
 /*
- * Slots for the multi-row insert, kept until the next reset over a copy of
+ * The partitions by lower bound (the default partition apart), and slots
+ * for the multi-row insert, kept until the next reset over a copy of
  * event_store's descriptor that is not reference-counted: per-write slots
  * on the relcache's descriptor would cost a resource-owner entry each.
  */
+static PartSlot *parts = NULL;
+static int	n_parts = -1;		/* -1: not loaded */
+static PartSlot *default_part = NULL;
 static TupleTableSlot **slots = NULL;
 static int	n_slots = 0;
-static IndexSlot *index_slots = NULL;
-static int	n_index_slots = -1;	/* -1: not loaded */
 static bool cache_stale = false;
 
 static void StoreReset(void);
-static void EnsureWriteCache(Relation rel);
+static void StoreRelcacheCallback(Datum arg, Oid relid);
+static TimestampTz BoundValue(List *datums, bool lower);
+static void LoadPartition(PartSlot *p, Oid relid);
+static void LoadPartitions(Relation parent);
+static void EnsureWriteCache(Relation parent);
+static PartSlot *PartitionFor(TimestampTz t);
+static void EnsureIndexes(PartSlot *p, Relation rel);
 static void EnsureSlots(Relation rel, int n);
-static void InsertIndexEntries(Relation rel, AuditRow *rows, int n);
+static void InsertIndexEntries(PartSlot *p, Relation rel, AuditRow **rows, int n);
+static void StorePartRows(PartSlot *p, AuditRow **rows, int n);
 
-/* Forgets the index descriptions (the table or its indexes changed). */
+/* Forgets the partitions and index descriptions (event_store changed). */
 static void
 StoreReset(void)
 {
@@ -66,52 +96,203 @@ StoreReset(void)
 	cache_stale = true;
 }
 
+/* An invalidation of one of the partitions (an index added, say). */
+static void
+StoreRelcacheCallback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		cache_stale = true;
+		return;
+	}
+	for (int i = 0; i < n_parts; i++)
+	{
+		if (parts[i].relid == relid)
+			cache_stale = true;
+	}
+	if (default_part && default_part->relid == relid)
+		cache_stale = true;
+}
+
+/* The timestamp of a range bound; MINVALUE and MAXVALUE as the infinities. */
+static TimestampTz
+BoundValue(List *datums, bool lower)
+{
+	PartitionRangeDatum *d = linitial_node(PartitionRangeDatum, datums);
+
+	if (d->kind == PARTITION_RANGE_DATUM_MINVALUE)
+		return DT_NOBEGIN;
+	if (d->kind == PARTITION_RANGE_DATUM_MAXVALUE)
+		return DT_NOEND;
+	return DatumGetTimestampTz(castNode(Const, d->value)->constvalue);
+}
+
+/* Reads a partition's bounds (in store_cxt). */
+static void
+LoadPartition(PartSlot *p, Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		isnull;
+	Datum		d;
+	PartitionBoundSpec *spec;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "auditlog: cache lookup failed for relation %u", relid);
+	d = SysCacheGetAttr(RELOID, tup, Anum_pg_class_relpartbound, &isnull);
+	if (isnull)
+		elog(ERROR, "auditlog: partition %u of event_store has no bound", relid);
+	spec = castNode(PartitionBoundSpec, stringToNode(TextDatumGetCString(d)));
+	ReleaseSysCache(tup);
+	p->relid = relid;
+	p->n_index_slots = -1;
+	p->index_slots = NULL;
+	if (spec->is_default)
+	{
+		p->lower = DT_NOBEGIN;
+		p->upper = DT_NOEND;
+	}
+	else
+	{
+		p->lower = BoundValue(spec->lowerdatums, true);
+		p->upper = BoundValue(spec->upperdatums, false);
+	}
+	if (spec->is_default)
+		default_part = p;
+}
+
+static int
+CompareParts(const void *a, const void *b)
+{
+	TimestampTz la = ((const PartSlot *) a)->lower;
+	TimestampTz lb = ((const PartSlot *) b)->lower;
+
+	return la < lb ? -1 : la > lb;
+}
+
+/* The partitions of event_store, sorted by lower bound; the default apart. */
+static void
+LoadPartitions(Relation parent)
+{
+	MemoryContext old = MemoryContextSwitchTo(store_cxt);
+	int			n = 0;
+
+	default_part = NULL;
+	if (parent->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+	{
+		/* a 0.1.0 table, not updated yet: it takes every row */
+		parts = palloc0(sizeof(PartSlot));
+		parts[0].relid = RelationGetRelid(parent);
+		parts[0].lower = DT_NOBEGIN;
+		parts[0].upper = DT_NOEND;
+		parts[0].n_index_slots = -1;
+		n = 1;
+	}
+	else
+	{
+		PartitionDesc pd = RelationGetPartitionDesc(parent, true);
+
+		/* one more, so that the default partition has a home outside the sorted ones */
+		parts = palloc0(sizeof(PartSlot) * (pd->nparts + 1));
+		for (int i = 0; i < pd->nparts; i++)
+		{
+			LoadPartition(&parts[n], pd->oids[i]);
+			if (default_part == &parts[n])
+			{
+				parts[pd->nparts] = parts[n];
+				default_part = &parts[pd->nparts];
+			}
+			else
+				n++;
+		}
+		qsort(parts, n, sizeof(PartSlot), CompareParts);
+	}
+	n_parts = n;
+	MemoryContextSwitchTo(old);
+}
+
 /*
- * Makes sure the descriptions of event_store's indexes are loaded and
- * current. Called with event_store open, at the start of a write, never in
- * its middle: a stale cache is freed and rebuilt here only.
+ * Makes sure the partitions are loaded and current. Called with event_store
+ * open, at the start of a write, never in its middle: a stale cache is
+ * freed and rebuilt here only.
  */
 static void
-EnsureWriteCache(Relation rel)
+EnsureWriteCache(Relation parent)
+{
+	if (cache_stale && store_cxt)
+	{
+		MemoryContextReset(store_cxt);
+		parts = NULL;
+		n_parts = -1;
+		default_part = NULL;
+		slots = NULL;
+		n_slots = 0;
+	}
+	cache_stale = false;
+	if (n_parts >= 0)
+		return;
+	if (store_cxt == NULL)
+		store_cxt = AllocSetContextCreate(CacheMemoryContext, "auditlog events",
+										  ALLOCSET_SMALL_SIZES);
+	AuditCheckNatts(parent, Natts_event_store);
+	LoadPartitions(parent);
+}
+
+/* The partition a row of that time goes to (the default when no range takes it). */
+static PartSlot *
+PartitionFor(TimestampTz t)
+{
+	int			lo = 0;
+	int			hi = n_parts - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (t < parts[mid].lower)
+			hi = mid - 1;
+		else if (t >= parts[mid].upper)
+			lo = mid + 1;
+		else
+			return &parts[mid];
+	}
+	if (default_part == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("no partition of auditlog.event_store takes events of %s",
+						timestamptz_to_str(t)),
+				 errhint("The default partition auditlog.event_store_default is missing: reinstall the extension.")));
+	return default_part;
+}
+
+/* Loads the descriptions of a partition's indexes, once. */
+static void
+EnsureIndexes(PartSlot *p, Relation rel)
 {
 	List	   *oids;
 	ListCell   *lc;
 	MemoryContext old;
 	int			i = 0;
 
-	if (cache_stale && store_cxt)
-	{
-		MemoryContextReset(store_cxt);
-		n_index_slots = -1;
-		index_slots = NULL;
-		slots = NULL;
-		n_slots = 0;
-	}
-	cache_stale = false;
-	if (n_index_slots >= 0)
+	if (p->n_index_slots >= 0)
 		return;
-	if (store_cxt == NULL)
-		store_cxt = AllocSetContextCreate(CacheMemoryContext, "auditlog events",
-										  ALLOCSET_SMALL_SIZES);
 	AuditCheckNatts(rel, Natts_event_store);
-
 	oids = RelationGetIndexList(rel);
 	old = MemoryContextSwitchTo(store_cxt);
-	index_slots = palloc0(sizeof(IndexSlot) * Max(list_length(oids), 1));
+	p->index_slots = palloc0(sizeof(IndexSlot) * Max(list_length(oids), 1));
 	foreach(lc, oids)
 	{
 		Oid			ioid = lfirst_oid(lc);
 		Relation	idx = index_open(ioid, RowExclusiveLock);
 		IndexInfo  *ii = BuildIndexInfo(idx);
 
-		index_slots[i].indexoid = ioid;
-		index_slots[i].info = ii;
-		index_slots[i].simple = (ii->ii_Expressions == NIL && ii->ii_Predicate == NIL);
+		p->index_slots[i].indexoid = ioid;
+		p->index_slots[i].info = ii;
+		p->index_slots[i].simple = (ii->ii_Expressions == NIL && ii->ii_Predicate == NIL);
 		index_close(idx, NoLock);
 		i++;
 	}
 	MemoryContextSwitchTo(old);
-	n_index_slots = i;
+	p->n_index_slots = i;
 	list_free(oids);
 }
 
@@ -139,15 +320,15 @@ EnsureSlots(Relation rel, int n)
 }
 
 /*
- * Inserts the index entries of n new event_store rows, stored in slots[]
- * (their values also in rows[]). Each index is opened once.
+ * Inserts the index entries of n new rows of a partition, stored in
+ * slots[] (their values also in rows[]). Each index is opened once.
  */
 static void
-InsertIndexEntries(Relation rel, AuditRow *rows, int n)
+InsertIndexEntries(PartSlot *p, Relation rel, AuditRow **rows, int n)
 {
-	for (int i = 0; i < n_index_slots; i++)
+	for (int i = 0; i < p->n_index_slots; i++)
 	{
-		IndexSlot  *s = &index_slots[i];
+		IndexSlot  *s = &p->index_slots[i];
 		IndexInfo  *ii = s->info;
 		Relation	idx = index_open(s->indexoid, RowExclusiveLock);
 		IndexUniqueCheck check = idx->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO;
@@ -164,7 +345,7 @@ InsertIndexEntries(Relation rel, AuditRow *rows, int n)
 
 		if (!s->simple)
 		{
-			/* an index someone added by hand: let the executor compute it */
+			/* an expression or a predicate: let the executor compute it */
 			estate = CreateExecutorState();
 			if (ii->ii_Predicate != NIL)
 				pred = ExecPrepareQual(ii->ii_Predicate, estate);
@@ -180,8 +361,8 @@ InsertIndexEntries(Relation rel, AuditRow *rows, int n)
 				{
 					int			attno = ii->ii_IndexAttrNumbers[k];
 
-					ivalues[k] = rows[t].values[attno - 1];
-					inulls[k] = rows[t].nulls[attno - 1];
+					ivalues[k] = rows[t]->values[attno - 1];
+					inulls[k] = rows[t]->nulls[attno - 1];
 				}
 			}
 			else
@@ -211,45 +392,84 @@ InsertIndexEntries(Relation rel, AuditRow *rows, int n)
 	}
 }
 
-/*
- * Writes n rows, in order, each with a fresh id from the sequence, and
- * returns the id of the last one.
- */
-int64
-AuditStoreRows(AuditRow *rows, int n)
+/* Writes n rows, ids given, into one partition: heap and index entries. */
+static void
+StorePartRows(PartSlot *p, AuditRow **rows, int n)
 {
-	Relation	rel;
-	Oid			seq;
-	MemoryContext write_cxt;
-	MemoryContext old;
-	int64		id = 0;
+	Relation	rel = table_open(p->relid, RowExclusiveLock);
 
-	Assert(n > 0);
-	rel = table_open(AuditRelid(AREL_EVENT_STORE), RowExclusiveLock);
-	EnsureWriteCache(rel);
+	EnsureIndexes(p, rel);
 	EnsureSlots(rel, n);
-	write_cxt = AllocSetContextCreate(CurrentMemoryContext, "auditlog write",
-									  ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(write_cxt);
-	seq = AuditRelid(AREL_EVENT_STORE_ID_SEQ);
 	for (int i = 0; i < n; i++)
 	{
 		TupleTableSlot *slot = slots[i];
 
-		id = nextval_internal(seq, false);
-		rows[i].values[Anum_event_store_id - 1] = Int64GetDatum(id);
 		ExecClearTuple(slot);
-		memcpy(slot->tts_values, rows[i].values, sizeof(rows[i].values));
-		memcpy(slot->tts_isnull, rows[i].nulls, sizeof(rows[i].nulls));
+		memcpy(slot->tts_values, rows[i]->values, sizeof(rows[i]->values));
+		memcpy(slot->tts_isnull, rows[i]->nulls, sizeof(rows[i]->nulls));
 		ExecStoreVirtualTuple(slot);
 	}
 	heap_multi_insert(rel, slots, n, GetCurrentCommandId(true), 0, NULL);
-	InsertIndexEntries(rel, rows, n);
+	InsertIndexEntries(p, rel, rows, n);
 	for (int i = 0; i < n; i++)
 		ExecClearTuple(slots[i]);
+	table_close(rel, NoLock);
+}
+
+/*
+ * Writes n rows, in order, each with a fresh id from the sequence, each
+ * into the partition its time belongs to, and returns the id of the last
+ * one.
+ */
+int64
+AuditStoreRows(AuditRow *rows, int n)
+{
+	Relation	parent;
+	Oid			seq;
+	MemoryContext write_cxt;
+	MemoryContext old;
+	PartSlot  **target;
+	AuditRow  **group;
+	int64		id = 0;
+
+	Assert(n > 0);
+	/* the lock keeps the partitions as they are until the transaction ends */
+	parent = table_open(AuditRelid(AREL_EVENT_STORE), RowExclusiveLock);
+	EnsureWriteCache(parent);
+	write_cxt = AllocSetContextCreate(CurrentMemoryContext, "auditlog write",
+									  ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(write_cxt);
+	seq = AuditRelid(AREL_EVENT_STORE_ID_SEQ);
+	target = palloc(sizeof(PartSlot *) * n);
+	group = palloc(sizeof(AuditRow *) * n);
+	for (int i = 0; i < n; i++)
+	{
+		id = nextval_internal(seq, false);
+		rows[i].values[Anum_event_store_id - 1] = Int64GetDatum(id);
+		target[i] = PartitionFor(DatumGetTimestampTz(rows[i].values[Anum_event_store_occurred_at - 1]));
+	}
+	/* the rows of each partition together, in their order (nearly always one) */
+	for (int i = 0; i < n; i++)
+	{
+		int			g = 0;
+
+		if (target[i] == NULL)
+			continue;
+		for (int j = i; j < n; j++)
+		{
+			if (target[j] == target[i] && j != i)
+			{
+				group[g++] = &rows[j];
+				target[j] = NULL;
+			}
+			else if (j == i)
+				group[g++] = &rows[i];
+		}
+		StorePartRows(target[i], group, g);
+	}
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(write_cxt);
-	table_close(rel, NoLock);
+	table_close(parent, NoLock);
 	/* the new events need summarizing: make sure a worker is on it */
 	AuditWakeMaintenance();
 	return id;
@@ -260,4 +480,5 @@ void
 EventStoreInit(void)
 {
 	AuditOnReset(StoreReset);
+	CacheRegisterRelcacheCallback(StoreRelcacheCallback, (Datum) 0);
 }

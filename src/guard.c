@@ -7,8 +7,19 @@
  */
 #include "postgres.h"
 
+#include "catalog/partition.h"
 #include "commands/trigger.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
+
+/* The table a refusal names: a partition of the event store is the event store. */
+static const char *
+GuardedTableName(Relation rel)
+{
+	if (rel->rd_rel->relispartition)
+		return get_rel_name(llast_oid(get_partition_ancestors(RelationGetRelid(rel))));
+	return RelationGetRelationName(rel);
+}
 
 PG_FUNCTION_INFO_V1(auditlog_refuse_change);
 /* Trigger that keeps the audit tables append-only, for every role. */
@@ -32,8 +43,7 @@ auditlog_refuse_change(PG_FUNCTION_ARGS)
 		what = "this change";
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("%s of auditlog.%s is not allowed", what,
-					RelationGetRelationName(trigdata->tg_relation)),
+			 errmsg("%s of auditlog.%s is not allowed", what, GuardedTableName(trigdata->tg_relation)),
 			 errdetail("The audit log is append-only, for every role including its owner."),
 			 errhint("Events are only ever added, with auditlog.log_event() or by the triggers of registered tables.")));
 	PG_RETURN_NULL();

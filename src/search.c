@@ -31,6 +31,7 @@
 #include "utils/tuplestore.h"
 
 #include "catalog.h"
+#include "registry.h"
 #include "search_filters.h"
 #include "spi_util.h"
 #include "summary.h"
@@ -40,6 +41,13 @@
 
 /* Past four years of windows, one last window takes all the rest. */
 #define SEARCH_MAX_WINDOW		(4 * 366 * USECS_PER_DAY)
+
+/* Where a row is: its partition and its address there. */
+typedef struct RowAddress
+{
+	Oid			rel;
+	ItemPointerData tid;
+} RowAddress;
 
 /* A position in the order of a search: the page holds the rows after it. */
 typedef struct SearchCursor
@@ -51,8 +59,8 @@ typedef struct SearchCursor
 static void LocateCursor(int64 before_id, SearchCursor *cursor);
 static int64 FirstWindow(const SearchFilters *f, int64 want, int64 total);
 static int64 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
-						   TimestampTz w_lo, TimestampTz w_hi, int64 want, Datum *ids);
-static uint64 FetchPageRows(Datum *ids, int64 found);
+						   TimestampTz w_lo, TimestampTz w_hi, int64 want, RowAddress *ids);
+static uint64 FetchPageRows(RowAddress *ids, int64 found);
 static uint64 PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
 						 int64 known, int64 total, TimestampTz newest);
 static int32 ReadPageSize(FunctionCallInfo fcinfo);
@@ -109,19 +117,20 @@ FirstWindow(const SearchFilters *f, int64 want, int64 total)
 }
 
 /*
- * Adds to ids[] the addresses of at most 'want' events matching the filters
- * in [w_lo, w_hi), newest first, after the cursor; returns how many.
+ * Adds to ids[] the addresses (partition and row) of at most 'want' events
+ * matching the filters in [w_lo, w_hi), newest first, after the cursor;
+ * returns how many.
  */
 static int64
 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
-			  TimestampTz w_lo, TimestampTz w_hi, int64 want, Datum *ids)
+			  TimestampTz w_lo, TimestampTz w_hi, int64 want, RowAddress *ids)
 {
 	StringInfoData sql;
 	SpiArgs		args = {0};
 	uint64		n;
 
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT e.ctid FROM auditlog.event_store e");
+	appendStringInfoString(&sql, "SELECT e.tableoid, e.ctid FROM auditlog.event_store e");
 	if (SearchAppendFilters(&sql, &args, f))
 		appendStringInfoString(&sql, " WHERE true");
 	SearchAppendTimeRange(&sql, &args, w_lo, w_hi);
@@ -135,42 +144,68 @@ CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 	for (uint64 i = 0; i < n; i++)
 	{
 		bool		isnull;
-		ItemPointer tid = (ItemPointer) DatumGetPointer(SpiGetDatum(i, 1, &isnull));
-		ItemPointer copy = palloc(sizeof(ItemPointerData));
 
-		ItemPointerCopy(tid, copy);
-		ids[i] = PointerGetDatum(copy);
+		ids[i].rel = DatumGetObjectId(SpiGetDatum(i, 1, &isnull));
+		ItemPointerCopy((ItemPointer) DatumGetPointer(SpiGetDatum(i, 2, &isnull)), &ids[i].tid);
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return (int64) n;
 }
 
-/* Leaves the page's rows, joined back to their labels, in SPI_tuptable. */
+/*
+ * Leaves the page's rows, joined back to their labels, in SPI_tuptable:
+ * the rows themselves by their addresses, partition by partition (a page
+ * read each), since a row address means something in its partition only.
+ */
 static uint64
-FetchPageRows(Datum *ids, int64 found)
+FetchPageRows(RowAddress *ids, int64 found)
 {
 	SpiArgs		args = {0};
-	char	   *sql;
+	StringInfoData sql;
+	bool	   *done = palloc0(sizeof(bool) * found);
+	int			parts = 0;
 
-	sql = psprintf("SELECT e.id, e.occurred_at, ac.label, ai.label, t.action, rt.label,"
-				   " e.resource_id, e.outcome, og.label, e.details, du.label, e.client_addr,"
-				   " an.label, e.txid"
-				   " FROM auditlog.event_store e"
-				   " LEFT JOIN auditlog.action_types t ON t.id OPERATOR(pg_catalog.=) e.action_ref"
-				   " LEFT JOIN auditlog.labels ac ON ac.id OPERATOR(pg_catalog.=) e.actor_ref"
-				   " LEFT JOIN auditlog.labels ai ON ai.id OPERATOR(pg_catalog.=) e.actor_id_ref"
-				   " LEFT JOIN auditlog.labels rt ON rt.id OPERATOR(pg_catalog.=) e.resource_type_ref"
-				   " LEFT JOIN auditlog.labels og ON og.id OPERATOR(pg_catalog.=) e.org_ref"
-				   " LEFT JOIN auditlog.labels du ON du.id OPERATOR(pg_catalog.=) e.db_user_ref"
-				   " LEFT JOIN auditlog.labels an ON an.id OPERATOR(pg_catalog.=) e.application_ref"
-	/* the rows themselves, by their addresses: a page read each */
-				   " WHERE e.ctid OPERATOR(pg_catalog.=) ANY ($%d)"
-				   " ORDER BY e.occurred_at DESC, e.id DESC",
-				   SpiArg(&args, TIDARRAYOID,
-						  PointerGetDatum(construct_array(ids, (int) found, TIDOID,
-														  sizeof(ItemPointerData), false,
-														  TYPALIGN_SHORT))));
-	return SpiQuery(sql, &args, 0);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql,
+						   "SELECT e.id, e.occurred_at, ac.label, ai.label, t.action, rt.label,"
+						   " e.resource_id, e.outcome, og.label, e.details, du.label, e.client_addr,"
+						   " an.label, e.txid FROM (");
+	for (int64 i = 0; i < found; i++)
+	{
+		Datum	   *tids;
+		int			n = 0;
+
+		if (done[i])
+			continue;
+		tids = palloc(sizeof(Datum) * found);
+		for (int64 j = i; j < found; j++)
+		{
+			if (!done[j] && ids[j].rel == ids[i].rel)
+			{
+				tids[n++] = PointerGetDatum(&ids[j].tid);
+				done[j] = true;
+			}
+		}
+		if (parts++ > 0)
+			appendStringInfoString(&sql, " UNION ALL ");
+		appendStringInfo(&sql, "SELECT * FROM ONLY %s p WHERE p.ctid OPERATOR(pg_catalog.=) ANY ($%d)",
+						 QualifiedRelationName(ids[i].rel),
+						 SpiArg(&args, TIDARRAYOID,
+								PointerGetDatum(construct_array(tids, n, TIDOID,
+																sizeof(ItemPointerData), false,
+																TYPALIGN_SHORT))));
+	}
+	appendStringInfoString(&sql,
+						   ") e"
+						   " LEFT JOIN auditlog.action_types t ON t.id OPERATOR(pg_catalog.=) e.action_ref"
+						   " LEFT JOIN auditlog.labels ac ON ac.id OPERATOR(pg_catalog.=) e.actor_ref"
+						   " LEFT JOIN auditlog.labels ai ON ai.id OPERATOR(pg_catalog.=) e.actor_id_ref"
+						   " LEFT JOIN auditlog.labels rt ON rt.id OPERATOR(pg_catalog.=) e.resource_type_ref"
+						   " LEFT JOIN auditlog.labels og ON og.id OPERATOR(pg_catalog.=) e.org_ref"
+						   " LEFT JOIN auditlog.labels du ON du.id OPERATOR(pg_catalog.=) e.db_user_ref"
+						   " LEFT JOIN auditlog.labels an ON an.id OPERATOR(pg_catalog.=) e.application_ref"
+						   " ORDER BY e.occurred_at DESC, e.id DESC");
+	return SpiQuery(sql.data, &args, 0);
 }
 
 /*
@@ -191,7 +226,7 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 	int64		found = 0;
 	int64		want = (known >= 0 && known < limit) ? known : limit;
 	int64		step = FirstWindow(f, want, total);
-	Datum	   *ids = palloc(sizeof(Datum) * limit);	/* ctids of the page's rows */
+	RowAddress *ids = palloc(sizeof(RowAddress) * limit);	/* where the page's rows are */
 
 	if (cursor && cursor->occurred_at < hi)
 		hi = cursor->occurred_at + 1;	/* the row condition does the rest */
