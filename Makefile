@@ -10,6 +10,7 @@ OBJS = \
 	src/outcome.o \
 	src/labels.o \
 	src/event_form.o \
+	src/partition.o \
 	src/event_store.o \
 	src/event_queue.o \
 	src/event_api.o \
@@ -27,6 +28,7 @@ OBJS = \
 	src/seal_format.o \
 	src/seal.o \
 	src/verify.o \
+	src/purge.o \
 	src/drop_guard.o \
 	src/worker.o \
 	src/maintenance.o \

@@ -40,14 +40,14 @@ COMMENT ON AGGREGATE pg_catalog.max(auditlog.outcome) IS 'The last outcome in th
 
 -- The 0.1.0 table, with every event, becomes the default partition: the
 -- events of months without a partition of their own. Nothing is copied. Its
--- indexes take the names a partition's indexes get, and become the
--- partitions of the new table's indexes; its row trigger is replaced by the
--- new table's, which every partition gets. (auditlog.events is made again
--- below, over the new table.)
+-- indexes stay its own (see the fresh install: the parent has none, so
+-- that pg_dump restores the monthly partitions' indexes as they were); its
+-- row trigger is replaced by the new table's, which every partition gets.
+-- (auditlog.events is made again below, over the new table.)
 ALTER TABLE auditlog.event_store RENAME TO event_store_default;
 ALTER INDEX auditlog.event_store_id_idx RENAME TO event_store_default_id_idx;
 ALTER INDEX auditlog.event_store_occurred_at_idx RENAME TO event_store_default_occurred_at_idx;
-ALTER INDEX auditlog.event_store_resource_idx RENAME TO event_store_default_resource_id_resource_type_ref_idx;
+ALTER INDEX auditlog.event_store_resource_idx RENAME TO event_store_default_resource_idx;
 DROP TRIGGER append_only ON auditlog.event_store_default;
 COMMENT ON TABLE auditlog.event_store_default IS
     'The events of months that have no partition of their own';
@@ -74,10 +74,6 @@ COMMENT ON TABLE auditlog.event_store IS
 REVOKE ALL ON auditlog.event_store FROM PUBLIC;
 ALTER TABLE auditlog.event_store ATTACH PARTITION auditlog.event_store_default DEFAULT;
 ALTER SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
-CREATE INDEX event_store_id_idx ON auditlog.event_store USING brin (id);
-CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occurred_at);
-CREATE INDEX event_store_resource_idx ON auditlog.event_store (resource_id, resource_type_ref)
-    WHERE resource_id IS NOT NULL;
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.event_store
     FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
 CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.event_store
@@ -310,3 +306,85 @@ REVOKE ALL ON auditlog.seals, auditlog.seal_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.seal() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.verify(bigint, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.guard_drop() FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Retention: purges, legal holds
+---------------------------------------------------------------------------
+
+-- The organisations whose events no purge removes; read auditlog.holds.
+-- Written by auditlog.hold() and auditlog.release() only; dumped.
+CREATE TABLE auditlog.hold_store (
+    org_id text COLLATE "C" PRIMARY KEY CHECK (org_id <> ''),
+    reason text NOT NULL CHECK (reason <> ''),
+    held_at timestamptz NOT NULL,
+    held_by text NOT NULL
+);
+COMMENT ON TABLE auditlog.hold_store IS
+    'Storage of the legal holds; read auditlog.holds';
+SELECT pg_catalog.pg_extension_config_dump('auditlog.hold_store', '');
+
+CREATE VIEW auditlog.holds AS
+SELECT h.org_id COLLATE "default" AS org_id, h.reason, h.held_at, h.held_by
+  FROM auditlog.hold_store h;
+COMMENT ON VIEW auditlog.holds IS
+    'The organisations on legal hold: auditlog.purge() keeps every event of theirs';
+
+-- What each purge removed from each seal, so that auditlog.verify() still
+-- checks the seal exactly: how many events, and their digests (id, content
+-- and row digest, 72 bytes each), or NULL when they were the seal's last.
+-- Written by auditlog.purge() only, never changed; dumped.
+CREATE TABLE auditlog.seal_purges (
+    seal_id bigint NOT NULL,
+    purge_id bigint NOT NULL,
+    events bigint NOT NULL,
+    removed bytea,
+    PRIMARY KEY (seal_id, purge_id)
+);
+COMMENT ON TABLE auditlog.seal_purges IS
+    'What each purge removed from each seal (events, and their digests unless they were the seal''s last), for auditlog.verify()';
+COMMENT ON COLUMN auditlog.seal_purges.purge_id IS 'The id of the purge''s auditlog.purge event';
+SELECT pg_catalog.pg_extension_config_dump('auditlog.seal_purges', '');
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON auditlog.seal_purges
+    FOR EACH ROW EXECUTE FUNCTION auditlog.refuse_change();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.seal_purges
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+ALTER TABLE auditlog.seal_purges ENABLE ALWAYS TRIGGER append_only;
+ALTER TABLE auditlog.seal_purges ENABLE ALWAYS TRIGGER append_only_truncate;
+
+-- When the maintenance worker last applied auditlog.retention. Derived:
+-- not dumped.
+CREATE TABLE auditlog.retention_state (
+    applied_at timestamptz
+);
+COMMENT ON TABLE auditlog.retention_state IS
+    'When the maintenance worker last purged what auditlog.retention no longer keeps';
+INSERT INTO auditlog.retention_state VALUES (NULL);
+-- Updated by the worker: a publication FOR ALL TABLES needs a replica identity.
+ALTER TABLE auditlog.retention_state REPLICA IDENTITY FULL;
+
+CREATE FUNCTION auditlog.purge(before timestamptz)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_purge'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.purge(timestamptz) IS
+    'Removes the events that occurred before a time, but those of organisations on hold; returns how many it removed';
+
+CREATE FUNCTION auditlog.hold(org_id text, reason text)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'auditlog_hold'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.hold(text, text) IS
+    'Puts an organisation on legal hold: no purge removes its events until it is released';
+
+CREATE FUNCTION auditlog.release(org_id text)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'auditlog_release'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.release(text) IS
+    'Ends an organisation''s legal hold';
+
+REVOKE ALL ON auditlog.hold_store, auditlog.holds, auditlog.seal_purges, auditlog.retention_state
+    FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.purge(timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.hold(text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.release(text) FROM PUBLIC;

@@ -18,6 +18,7 @@
 #include "drop_guard.h"
 #include "event.h"
 #include "labels.h"
+#include "purge.h"
 #include "spi_util.h"
 #include "table_info.h"
 #include "validate.h"
@@ -117,7 +118,7 @@ CheckLabelSetting(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-/* The settings auditlog.actor, auditlog.actor_id and auditlog.org_id. */
+/* The settings auditlog.actor, auditlog.actor_id, auditlog.org_id and auditlog.retention. */
 static void
 DefineSettings(void)
 {
@@ -137,6 +138,12 @@ DefineSettings(void)
 							   NULL,
 							   &auditlog_org_id, "", PGC_USERSET, 0,
 							   CheckLabelSetting, NULL, NULL);
+	DefineCustomStringVariable("auditlog.retention",
+							   "How long events are kept: the maintenance worker purges older ones once a day.",
+							   "An interval such as '13 months'; empty keeps every event. Organisations on "
+							   "hold keep theirs.",
+							   &auditlog_retention, "", PGC_SUSET, 0,
+							   AuditRetentionCheck, NULL, NULL);
 }
 
 /* Module load: the settings, each module's start-up, the hooks. */

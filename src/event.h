@@ -25,8 +25,9 @@ typedef struct AuditEvent
 	const char *resource_type;
 	const char *resource_id;
 	AuditOutcome outcome;
-	const char *org_id;			/* NULL: from auditlog.org_id */
+	const char *org_id;			/* NULL: from auditlog.org_id (unless 'system') */
 	Jsonb	   *details;		/* may be NULL */
+	bool		system;			/* written by auditlog itself, of no organisation but org_id */
 
 	/*
 	 * The context the application cannot forge. Filled in from this session

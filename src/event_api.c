@@ -71,6 +71,12 @@ ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev)
 	RequireArg(fcinfo, first + EARG_ACTION, "action");
 	ev->action = OptionalText(fcinfo, first + EARG_ACTION);
 	AuditCheckAction(ev->action);
+	if (strncmp(ev->action, "auditlog.", strlen("auditlog.")) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("action \"%s\" is written by auditlog itself", ev->action),
+				 errdetail("Actions named auditlog.* record what auditlog does, such as a purge or a hold."),
+				 errhint("Name the action after your application's resource, such as 'report.export'.")));
 	ev->resource_type = OptionalText(fcinfo, first + EARG_RESOURCE_TYPE);
 	ev->resource_id = OptionalText(fcinfo, first + EARG_RESOURCE_ID);
 	AuditCheckResourceId(ev->resource_id);

@@ -109,7 +109,7 @@ ResolveActor(AuditEvent *ev)
 	if (ev->actor_id == NULL && !actor_given &&
 		auditlog_actor_id && auditlog_actor_id[0] != '\0')
 		ev->actor_id = auditlog_actor_id;
-	if (ev->org_id == NULL && auditlog_org_id && auditlog_org_id[0] != '\0')
+	if (ev->org_id == NULL && !ev->system && auditlog_org_id && auditlog_org_id[0] != '\0')
 		ev->org_id = auditlog_org_id;
 }
 

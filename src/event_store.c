@@ -23,16 +23,12 @@
 #include "executor/executor.h"
 #include "nodes/execnodes.h"
 #include "utils/memutils.h"
-#include "catalog/pg_class.h"
-#include "nodes/parsenodes.h"
-#include "partitioning/partdesc.h"
-#include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "event.h"
+#include "partition.h"
 #include "worker.h"
 
 /* What the write path keeps of one index of a partition. */
@@ -60,7 +56,7 @@ typedef struct PartSlot
 static MemoryContext store_cxt = NULL;
 
 /*
- * The partitions by lower bound (the default partition apart), and slots
+ * The partitions by lower bound (the default partition apart: partition.c), and slots
  * for the multi-row insert, kept until the next reset over a copy of
  * event_store's descriptor that is not reference-counted: per-write slots
  * on the relcache's descriptor would cost a resource-owner entry each.
@@ -74,8 +70,6 @@ static bool cache_stale = false;
 
 static void StoreReset(void);
 static void StoreRelcacheCallback(Datum arg, Oid relid);
-static TimestampTz BoundValue(List *datums, bool lower);
-static void LoadPartition(PartSlot *p, Oid relid);
 static void LoadPartitions(Relation parent);
 static void EnsureWriteCache(Relation parent);
 static PartSlot *PartitionFor(TimestampTz t);
@@ -114,99 +108,32 @@ StoreRelcacheCallback(Datum arg, Oid relid)
 		cache_stale = true;
 }
 
-/* The timestamp of a range bound; MINVALUE and MAXVALUE as the infinities. */
-static TimestampTz
-BoundValue(List *datums, bool lower)
-{
-	PartitionRangeDatum *d = linitial_node(PartitionRangeDatum, datums);
-
-	if (d->kind == PARTITION_RANGE_DATUM_MINVALUE)
-		return DT_NOBEGIN;
-	if (d->kind == PARTITION_RANGE_DATUM_MAXVALUE)
-		return DT_NOEND;
-	return DatumGetTimestampTz(castNode(Const, d->value)->constvalue);
-}
-
-/* Reads a partition's bounds (in store_cxt). */
-static void
-LoadPartition(PartSlot *p, Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	bool		isnull;
-	Datum		d;
-	PartitionBoundSpec *spec;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "auditlog: cache lookup failed for relation %u", relid);
-	d = SysCacheGetAttr(RELOID, tup, Anum_pg_class_relpartbound, &isnull);
-	if (isnull)
-		elog(ERROR, "auditlog: partition %u of event_store has no bound", relid);
-	spec = castNode(PartitionBoundSpec, stringToNode(TextDatumGetCString(d)));
-	ReleaseSysCache(tup);
-	p->relid = relid;
-	p->n_index_slots = -1;
-	p->index_slots = NULL;
-	if (spec->is_default)
-	{
-		p->lower = DT_NOBEGIN;
-		p->upper = DT_NOEND;
-	}
-	else
-	{
-		p->lower = BoundValue(spec->lowerdatums, true);
-		p->upper = BoundValue(spec->upperdatums, false);
-	}
-	if (spec->is_default)
-		default_part = p;
-}
-
-static int
-CompareParts(const void *a, const void *b)
-{
-	TimestampTz la = ((const PartSlot *) a)->lower;
-	TimestampTz lb = ((const PartSlot *) b)->lower;
-
-	return la < lb ? -1 : la > lb;
-}
-
 /* The partitions of event_store, sorted by lower bound; the default apart. */
 static void
 LoadPartitions(Relation parent)
 {
 	MemoryContext old = MemoryContextSwitchTo(store_cxt);
-	int			n = 0;
+	AuditPartition *list;
+	int			n;
+	int			k = 0;
 
+	list = AuditListPartitions(parent, &n);
 	default_part = NULL;
-	if (parent->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+	/* one more, so that the default partition has a home outside the sorted ones */
+	parts = palloc0(sizeof(PartSlot) * (n + 1));
+	for (int i = 0; i < n; i++)
 	{
-		/* a 0.1.0 table, not updated yet: it takes every row */
-		parts = palloc0(sizeof(PartSlot));
-		parts[0].relid = RelationGetRelid(parent);
-		parts[0].lower = DT_NOBEGIN;
-		parts[0].upper = DT_NOEND;
-		parts[0].n_index_slots = -1;
-		n = 1;
-	}
-	else
-	{
-		PartitionDesc pd = RelationGetPartitionDesc(parent, true);
+		PartSlot   *p = list[i].is_default ? &parts[n] : &parts[k++];
 
-		/* one more, so that the default partition has a home outside the sorted ones */
-		parts = palloc0(sizeof(PartSlot) * (pd->nparts + 1));
-		for (int i = 0; i < pd->nparts; i++)
-		{
-			LoadPartition(&parts[n], pd->oids[i]);
-			if (default_part == &parts[n])
-			{
-				parts[pd->nparts] = parts[n];
-				default_part = &parts[pd->nparts];
-			}
-			else
-				n++;
-		}
-		qsort(parts, n, sizeof(PartSlot), CompareParts);
+		p->relid = list[i].relid;
+		p->lower = list[i].lower;
+		p->upper = list[i].upper;
+		p->n_index_slots = -1;
+		if (list[i].is_default)
+			default_part = p;
 	}
-	n_parts = n;
+	pfree(list);
+	n_parts = k;
 	MemoryContextSwitchTo(old);
 }
 

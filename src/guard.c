@@ -12,6 +12,9 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "catalog.h"
+#include "partition.h"
+
 /* The table a refusal names: a partition of the event store is the event store. */
 static const char *
 GuardedTableName(Relation rel)
@@ -19,6 +22,17 @@ GuardedTableName(Relation rel)
 	if (rel->rd_rel->relispartition)
 		return get_rel_name(llast_oid(get_partition_ancestors(RelationGetRelid(rel))));
 	return RelationGetRelationName(rel);
+}
+
+/* True for the event store's partitions (and a 0.1.0 event store). */
+static bool
+IsEventStore(Relation rel)
+{
+	Oid			store = AuditRelid(AREL_EVENT_STORE);
+
+	if (rel->rd_rel->relispartition)
+		return llast_oid(get_partition_ancestors(RelationGetRelid(rel))) == store;
+	return RelationGetRelid(rel) == store;
 }
 
 PG_FUNCTION_INFO_V1(auditlog_refuse_change);
@@ -33,6 +47,10 @@ auditlog_refuse_change(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("auditlog_refuse_change() must be called as a trigger")));
+	/* auditlog.purge() deleting the events that go */
+	if (audit_purging && TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) &&
+		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) && IsEventStore(trigdata->tg_relation))
+		return PointerGetDatum(trigdata->tg_trigtuple);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		what = "UPDATE";
 	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))

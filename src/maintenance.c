@@ -6,7 +6,9 @@
  * A worker (started by worker.c) connects to its database as the bootstrap
  * superuser, takes the database's maintenance lock and, every
  * auditlog.maintenance_naptime, runs a round: it brings the summaries up
- * to date, then seals the events, in steps of a bounded size, each in a
+ * to date, then seals the events, in steps of a bounded size, then makes
+ * the partitions of the months ahead (partition.c) and, once a day, purges
+ * what auditlog.retention no longer keeps (purge.c), each step in a
  * transaction of its own, so
  * that a burst of writes is summarized within a few naptimes and no step
  * holds anything for long. Between steps and while it naps it checks
@@ -18,7 +20,8 @@
  * An error in a round is reported, its transaction rolled back, and the
  * round tried again after the next nap: the worker outlives its errors. It
  * never runs on a standby (it is only started once recovery has finished,
- * and checks again), and it never writes an event of its own.
+ * and checks again), and the only events it writes are its retention
+ * purges' (auditlog.purge).
  *
  * What the worker is doing shows in pg_stat_activity (backend_type
  * "auditlog maintenance", application_name the same, the query column
@@ -49,6 +52,8 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "partition.h"
+#include "purge.h"
 #include "spi_util.h"
 #include "seal.h"
 #include "summary.h"
@@ -69,6 +74,7 @@ static void SetWorkerSettings(void);
 static bool ExtensionPresent(void);
 static bool SummarizeStep(void);
 static bool SealStep(void);
+static bool InTransaction(bool (*step) (void));
 static bool RunRound(void);
 static bool Nap(void);
 
@@ -133,6 +139,21 @@ SealStep(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	return sealed > 0;
+}
+
+/* Another step (partitions ahead, retention) in a transaction of its own. */
+static bool
+InTransaction(bool (*step) (void))
+{
+	bool		more;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	more = step();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return more;
 }
 
 /*
@@ -203,8 +224,9 @@ Nap(void)
 
 /*
  * One round of maintenance, each step in a transaction of its own: the
- * summaries up to date, then the seals. Returns false when the extension
- * is gone.
+ * summaries up to date, then the seals, the partitions of the months
+ * ahead, and once a day the retention purge. Returns false when the
+ * extension is gone.
  */
 bool
 AuditMaintenanceRound(void)
@@ -227,6 +249,15 @@ AuditMaintenanceRound(void)
 		if (AuditDatabaseBusy())
 			return true;
 	}
+	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: partitions");
+	while (InTransaction(AuditPartitionStep))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (AuditDatabaseBusy())
+			return true;
+	}
+	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: retention");
+	(void) InTransaction(AuditRetentionStep);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	pgstat_report_stat(false);
 	return true;

@@ -69,9 +69,7 @@
 
 /* auditlog.event_store's columns in its order (Anum_event_store_*), in a range of ids */
 #define EVENTS_QUERY \
-	"SELECT e.id, e.occurred_at, e.txid, e.action_ref, e.actor_ref, e.actor_id_ref," \
-	" e.resource_type_ref, e.org_ref, e.db_user_ref, e.application_ref, e.outcome," \
-	" e.client_addr, e.resource_id, e.details FROM auditlog.event_store e" \
+	"SELECT " SEAL_EVENT_COLUMNS " FROM auditlog.event_store e" \
 	" WHERE e.id OPERATOR(pg_catalog.>=) $1 AND e.id OPERATOR(pg_catalog.<=) $2"
 #define COMBINE_BATCH		256
 
@@ -538,6 +536,17 @@ SealReaderDigest(SealReader *r, int64 lo, int64 hi, bool rows, SealDigests *out)
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		args[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
 
+	SealReaderDigestQuery(r, EVENTS_QUERY, 2, types, args, rows, out);
+}
+
+/*
+ * The same for the rows that 'sql' returns, which has the columns of
+ * auditlog.event_store in their order, and parameters $1 to $nargs.
+ */
+void
+SealReaderDigestQuery(SealReader *r, const char *sql, int nargs, Oid *types, Datum *args,
+					  bool rows, SealDigests *out)
+{
 	r->reloaded = false;
 	out->n = 0;
 	if (out->items == NULL)
@@ -549,9 +558,9 @@ SealReaderDigest(SealReader *r, int64 lo, int64 hi, bool rows, SealDigests *out)
 		r, out, rows, 0};
 		SPIExecuteOptions options = {0};
 
-		options.params = makeParamList(2);
-		options.params->numParams = 2;
-		for (int i = 0; i < 2; i++)
+		options.params = makeParamList(nargs);
+		options.params->numParams = nargs;
+		for (int i = 0; i < nargs; i++)
 		{
 			options.params->params[i].value = args[i];
 			options.params->params[i].isnull = false;
@@ -561,13 +570,13 @@ SealReaderDigest(SealReader *r, int64 lo, int64 hi, bool rows, SealDigests *out)
 		options.read_only = false;	/* a snapshot of its own, taken now */
 		options.dest = (DestReceiver *) &dr;
 		/* (SPI_OK_UTILITY: a receiver of type DestNone is not SPI's) */
-		if (SPI_execute_extended(EVENTS_QUERY, &options) < 0)
+		if (SPI_execute_extended(sql, &options) < 0)
 			elog(ERROR, "auditlog: the events could not be read");
 		MemoryContextReset(r->batch_cxt);
 	}
 #else
 	{
-		Portal		portal = SPI_cursor_open_with_args(NULL, EVENTS_QUERY, 2, types, args, NULL,
+		Portal		portal = SPI_cursor_open_with_args(NULL, sql, nargs, types, args, NULL,
 													   false, 0);
 
 		if (!r->loaded)
@@ -600,6 +609,28 @@ SealReaderDigest(SealReader *r, int64 lo, int64 hi, bool rows, SealDigests *out)
 #endif
 	if (out->n > 1)
 		qsort(out->items, out->n, sizeof(SealDigest), CompareDigests);
+}
+
+/* An event's digests as a purge record keeps them: SEAL_PURGED_LEN bytes. */
+void
+SealPackDigest(const SealDigest *d, uint8 *out)
+{
+	PutBigEndian(out, (uint64) d->id, 8);
+	memcpy(out + 8, d->content, SEAL_HASH_LEN);
+	memcpy(out + 8 + SEAL_HASH_LEN, d->row, SEAL_HASH_LEN);
+}
+
+/* The reverse of SealPackDigest. */
+void
+SealUnpackDigest(const uint8 *in, SealDigest *d)
+{
+	uint64		id = 0;
+
+	for (int i = 0; i < 8; i++)
+		id = (id << 8) | in[i];
+	d->id = (int64) id;
+	memcpy(d->content, in + 8, SEAL_HASH_LEN);
+	memcpy(d->row, in + 8 + SEAL_HASH_LEN, SEAL_HASH_LEN);
 }
 
 /* SHA-256 of the content (or, with 'rows', the row) digests of n events, in order. */

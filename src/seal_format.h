@@ -29,6 +29,12 @@
 #define Anum_seals_rows_hash				9
 #define Anum_seals_gaps						10
 
+/* auditlog.event_store's columns in its order, of "e": what a digested query returns */
+#define SEAL_EVENT_COLUMNS \
+	"e.id, e.occurred_at, e.txid, e.action_ref, e.actor_ref, e.actor_id_ref," \
+	" e.resource_type_ref, e.org_ref, e.db_user_ref, e.application_ref, e.outcome," \
+	" e.client_addr, e.resource_id, e.details"
+
 /* One event, digested: as auditlog.events shows it, and as it is stored. */
 typedef struct SealDigest
 {
@@ -36,6 +42,9 @@ typedef struct SealDigest
 	uint8		content[SEAL_HASH_LEN];	/* of the view's columns */
 	uint8		row[SEAL_HASH_LEN];	/* of event_store's, dictionary ids */
 } SealDigest;
+
+/* An event's digests as a purge record (auditlog.seal_purges) keeps them. */
+#define SEAL_PURGED_LEN		(8 + 2 * SEAL_HASH_LEN)
 
 /* The digests of the events of a range, in id order. */
 typedef struct SealDigests
@@ -68,13 +77,21 @@ typedef struct SealReader SealReader;
 extern SealReader *SealReaderCreate(void);
 extern void SealReaderDigest(SealReader *r, int64 lo, int64 hi, bool rows,
 							 SealDigests *out);
+extern void SealReaderDigestQuery(SealReader *r, const char *sql, int nargs, Oid *types,
+								  Datum *args, bool rows, SealDigests *out);
 extern void SealReaderCombine(SealReader *r, const SealDigest *items, int64 n,
 							  bool rows, uint8 *out);
 extern void SealReaderHash(SealReader *r, const SealFields *f, uint8 *out);
 extern void SealReaderFree(SealReader *r);
 
+extern void SealPackDigest(const SealDigest *d, uint8 *out);
+extern void SealUnpackDigest(const uint8 *in, SealDigest *d);
 extern char *SealHex(const uint8 *hash);
 extern void SealGapsFromArray(Datum array, SealFields *f);
 extern Datum SealGapsToArray(const SealFields *f);
+
+/* verify.c: one seal checked before a purge removes some of its events */
+extern char *AuditCheckSeal(SealReader *r, int64 seal_id, int64 *remaining,
+							SealDigests *present);
 
 #endif							/* AUDITLOG_SEAL_FORMAT_H */

@@ -53,6 +53,7 @@ typedef struct SummaryState
 
 static bool TakeSummaryLock(void);
 static void ReadSummaryState(SummaryState *s);
+static char *CountsSql(const char *source, int sign);
 static int64 AddToCounts(int64 upto, int64 target);
 static const char *MaintainedAt(void);
 static bool RecordHorizon(int64 pending_upto);
@@ -109,6 +110,49 @@ MaintainedAt(void)
 }
 
 /*
+ * The statement that adds to the counts (sign 1) or takes from them (sign
+ * -1) the events "FROM ... e WHERE ..." of 'source' selects, and returns
+ * how many there were.
+ */
+static char *
+CountsSql(const char *source, int sign)
+{
+	return psprintf("WITH agg AS ("
+					" SELECT pg_catalog.date_trunc('day', e.occurred_at, 'UTC') AS day,"
+					" e.actor_ref, e.action_ref,"
+					" COALESCE(e.resource_type_ref, 0) AS rt, COALESCE(e.org_ref, 0) AS org,"
+					" e.outcome, pg_catalog.count(*) AS n"
+					" %s"
+					" GROUP BY 1, 2, 3, 4, 5, 6),"
+					" ins AS (INSERT INTO auditlog.event_counts AS c"
+					" (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n)"
+					" SELECT g.grain,"
+					" CASE WHEN g.grain IN ('%c', '%c') THEN a.day"
+					" WHEN g.grain IN ('%c', '%c') THEN '-infinity'"
+					" ELSE pg_catalog.date_trunc('month', a.day, 'UTC') END,"
+					" CASE WHEN g.grain IN ('%c', '%c', '%c') THEN a.actor_ref ELSE 0 END,"
+					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.action_ref END,"
+					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.rt END,"
+					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.org END,"
+					" a.outcome, %d OPERATOR(pg_catalog.*) pg_catalog.sum(a.n)"
+					" FROM agg a CROSS JOIN (VALUES ('%c'::\"char\"), ('%c'), ('%c'), ('%c'), ('%c'), ('%c'))"
+					" AS g(grain)"
+					" GROUP BY 1, 2, 3, 4, 5, 6, 7"
+					" ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
+					" DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n"
+					" RETURNING 1)"
+					" SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 FROM agg a",
+					source,
+					GRAIN_DAY, GRAIN_ACTOR_DAY,
+					GRAIN_ALL, GRAIN_ACTOR_ALL,
+					GRAIN_ACTOR_MONTH, GRAIN_ACTOR_ALL, GRAIN_ACTOR_DAY,
+					GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY,
+					sign,
+					GRAIN_DAY, GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_DAY, GRAIN_ALL,
+					GRAIN_ACTOR_ALL);
+}
+
+/*
  * Adds the events with ids in (upto, target] to the counts and moves the
  * watermark to target. Returns how many events were added.
  */
@@ -116,44 +160,13 @@ static int64
 AddToCounts(int64 upto, int64 target)
 {
 	SpiArgs		args = {0};
-	char	   *sql;
 	int64		added;
 
 	SpiArg(&args, INT8OID, Int64GetDatum(upto));
 	SpiArg(&args, INT8OID, Int64GetDatum(target));
-	sql = psprintf("WITH agg AS ("
-				   " SELECT pg_catalog.date_trunc('day', e.occurred_at, 'UTC') AS day,"
-				   " e.actor_ref, e.action_ref,"
-				   " COALESCE(e.resource_type_ref, 0) AS rt, COALESCE(e.org_ref, 0) AS org,"
-				   " e.outcome, pg_catalog.count(*) AS n"
-				   " FROM auditlog.event_store e"
-				   " WHERE e.id OPERATOR(pg_catalog.>) $1 AND e.id OPERATOR(pg_catalog.<=) $2"
-				   " GROUP BY 1, 2, 3, 4, 5, 6),"
-				   " ins AS (INSERT INTO auditlog.event_counts AS c"
-				   " (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n)"
-				   " SELECT g.grain,"
-				   " CASE WHEN g.grain IN ('%c', '%c') THEN a.day"
-				   " WHEN g.grain IN ('%c', '%c') THEN '-infinity'"
-				   " ELSE pg_catalog.date_trunc('month', a.day, 'UTC') END,"
-				   " CASE WHEN g.grain IN ('%c', '%c', '%c') THEN a.actor_ref ELSE 0 END,"
-				   " CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.action_ref END,"
-				   " CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.rt END,"
-				   " CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.org END,"
-				   " a.outcome, pg_catalog.sum(a.n)"
-				   " FROM agg a CROSS JOIN (VALUES ('%c'::\"char\"), ('%c'), ('%c'), ('%c'), ('%c'), ('%c'))"
-				   " AS g(grain)"
-				   " GROUP BY 1, 2, 3, 4, 5, 6, 7"
-				   " ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
-				   " DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n"
-				   " RETURNING 1)"
-				   " SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 FROM agg a",
-				   GRAIN_DAY, GRAIN_ACTOR_DAY,
-				   GRAIN_ALL, GRAIN_ACTOR_ALL,
-				   GRAIN_ACTOR_MONTH, GRAIN_ACTOR_ALL, GRAIN_ACTOR_DAY,
-				   GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY,
-				   GRAIN_DAY, GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_DAY, GRAIN_ALL,
-				   GRAIN_ACTOR_ALL);
-	SpiExec(sql, &args, SPI_OK_SELECT);
+	SpiExec(CountsSql("FROM auditlog.event_store e"
+					  " WHERE e.id OPERATOR(pg_catalog.>) $1 AND e.id OPERATOR(pg_catalog.<=) $2", 1),
+			&args, SPI_OK_SELECT);
 	added = SpiFirstInt64(0);
 
 	args.n = 0;
@@ -552,6 +565,90 @@ AuditReadLogState(AuditLogState *state)
 			 " WHERE a.backend_type OPERATOR(pg_catalog.=) $1 AND a.datid OPERATOR(pg_catalog.=) $2) AS x(t)",
 			 &args, 1);	/* status() exists from 0.2.0 on, and so does maintained_at */
 	state->last_maintenance = SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+}
+
+/*
+ * For auditlog.purge(): waits for a summarizer that is running, keeps any
+ * other out until the transaction ends, and returns the watermark as it is
+ * then.
+ */
+int64
+AuditLockSummaries(void)
+{
+	SpiExec("SELECT pg_catalog.pg_advisory_xact_lock("
+			"'auditlog.event_counts'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8)",
+			NULL, SPI_OK_SELECT);
+	/* a snapshot taken after the lock: a summarizer that just committed is seen */
+	if (SpiExec("SELECT s.summarized_upto FROM auditlog.summary_state s", NULL, SPI_OK_SELECT) != 1)
+		elog(ERROR, "auditlog: auditlog.summary_state must hold one row");
+	return SpiFirstInt64(0);
+}
+
+/*
+ * Takes out of the counts the events that 'source' ("FROM ... e WHERE
+ * ...", with args) selects, every one of them at most the watermark.
+ * Returns how many.
+ */
+int64
+AuditUncountRows(const char *source, SpiArgs *args)
+{
+	SpiExec(CountsSql(source, -1), args, SPI_OK_SELECT);
+	return SpiFirstInt64(0);
+}
+
+/*
+ * Takes out of the counts every event of [lower, upper), both UTC month
+ * starts, from the counts alone: the all-time totals lose the months'
+ * totals, and the months' and their days' rows go.
+ */
+void
+AuditUncountMonths(TimestampTz lower, TimestampTz upper)
+{
+	SpiArgs		args = {0};
+	char		from[2] = {GRAIN_MONTH, GRAIN_ACTOR_MONTH};
+	char		to[2] = {GRAIN_ALL, GRAIN_ACTOR_ALL};
+
+	SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(lower));
+	SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(upper));
+	for (int i = 0; i < 2; i++)
+		SpiExec(psprintf("WITH m AS (SELECT c.actor_ref, c.action_ref, c.resource_type_ref, c.org_ref,"
+						 " c.outcome, pg_catalog.sum(c.n) AS n FROM auditlog.event_counts c"
+						 " WHERE c.grain OPERATOR(pg_catalog.=) '%c'"
+						 " AND c.bucket OPERATOR(pg_catalog.>=) $1 AND c.bucket OPERATOR(pg_catalog.<) $2"
+						 " GROUP BY 1, 2, 3, 4, 5)"
+						 " UPDATE auditlog.event_counts c SET n = c.n OPERATOR(pg_catalog.-) m.n FROM m"
+						 " WHERE c.grain OPERATOR(pg_catalog.=) '%c' AND c.bucket OPERATOR(pg_catalog.=) '-infinity'"
+						 " AND c.actor_ref OPERATOR(pg_catalog.=) m.actor_ref"
+						 " AND c.action_ref OPERATOR(pg_catalog.=) m.action_ref"
+						 " AND c.resource_type_ref OPERATOR(pg_catalog.=) m.resource_type_ref"
+						 " AND c.org_ref OPERATOR(pg_catalog.=) m.org_ref"
+						 " AND c.outcome %s m.outcome",
+						 from[i], to[i], AuditOutcomeEqOperator()),
+				&args, SPI_OK_UPDATE);
+	SpiExec(psprintf("DELETE FROM auditlog.event_counts c WHERE c.grain IN ('%c', '%c', '%c', '%c')"
+					 " AND c.bucket OPERATOR(pg_catalog.>=) $1 AND c.bucket OPERATOR(pg_catalog.<) $2",
+					 GRAIN_DAY, GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_DAY),
+			&args, SPI_OK_DELETE);
+}
+
+/*
+ * After AuditUncountRows() and AuditUncountMonths(): the counts that came
+ * to zero go. A count below zero means the summaries did not hold events
+ * they should have: an error, so that the purge is undone and the counts
+ * stay exact.
+ */
+void
+AuditTidyCounts(void)
+{
+	SpiExec("WITH d AS (DELETE FROM auditlog.event_counts c WHERE c.n OPERATOR(pg_catalog.<=) 0"
+			" RETURNING c.n) SELECT COALESCE(pg_catalog.min(d.n), 0)::pg_catalog.int8 FROM d",
+			NULL, SPI_OK_SELECT);
+	if (SpiFirstInt64(0) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("auditlog: the summaries do not hold the events being removed"),
+				 errhint("Rebuild them: TRUNCATE auditlog.event_counts, reset auditlog.summary_state to zeros,"
+						 " then run auditlog.summarize().")));
 }
 
 /* ------------------------------------------------------------------------

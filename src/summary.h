@@ -11,6 +11,7 @@
 #include "datatype/timestamp.h"
 
 #include "search_filters.h"
+#include "spi_util.h"
 
 /* The grains of auditlog.event_counts (its column grain). */
 #define GRAIN_DAY			'd'	/* per UTC day, over all actors */
@@ -34,5 +35,11 @@ extern int64 AuditSummarize(int64 max_events, bool *more);
 extern void AuditReadLogState(AuditLogState *state);
 extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
 extern TimestampTz AuditOldestBucket(void);
+
+/* taking purged events out of the counts (auditlog.purge()) */
+extern int64 AuditLockSummaries(void);
+extern int64 AuditUncountRows(const char *source, SpiArgs *args);
+extern void AuditUncountMonths(TimestampTz lower, TimestampTz upper);
+extern void AuditTidyCounts(void);
 
 #endif							/* AUDITLOG_SUMMARY_H */

@@ -25,18 +25,15 @@
  * without a gap: a missing seal id is one row, "missing", with the ids no
  * seal covers any more.
  *
- * Purge (retention) is not tampering. The plan, for whoever builds it:
- * purge keeps every seal, and records what it removed in a table of its
- * own, per seal it touches, in the same transaction as the removal and
- * after verifying those seals: for a seal whose events all went, that they
- * did (verify then checks the seal itself and its link, and reports it ok
- * with the purge named); for a seal losing only some (organisations on
- * hold keep theirs), the ids and the content and row digests of the events
- * removed, which verify merges with the digests of the events still there
- * before combining, so that events_hash and rows_hash check exactly as
- * before. Since a seal hashes per-event digests, not the events' text, this
- * needs 72 bytes per removed event of a partly purged seal, and nothing per
- * event of a wholly purged one.
+ * Purge (retention) is not tampering. A purge keeps every seal, and
+ * records in auditlog.seal_purges, per seal it takes events from, how many
+ * it removed and, unless they were the seal's last, their digests (id,
+ * content and row: SEAL_PURGED_LEN bytes each), after checking that seal
+ * (AuditCheckSeal). verify() merges those digests with the digests of the
+ * events still there, so that a partly purged seal's hashes check exactly
+ * as before; of a seal whose events all went, it checks the seal itself,
+ * its link, that the purges removed as many events as it had, and that no
+ * event is in its range.
  *
  *-------------------------------------------------------------------------
  */
@@ -82,9 +79,28 @@ typedef struct IdList
 	int64		ids[IDS_NAMED];
 } IdList;
 
+/*
+ * What purges removed from one seal, from its rows of auditlog.seal_purges:
+ * each says how many of the seal's events it removed, and either the
+ * digests of those (SEAL_PURGED_LEN bytes each: the id, big-endian, then
+ * the content and row digests) or, when the seal's last events went,
+ * nothing.
+ */
+typedef struct SealPurge
+{
+	int64		seal_id;
+	int64		events;			/* removed, by every purge */
+	bool		whole;			/* nothing of the seal is left */
+	const char *malformed;		/* what no purge writes, or NULL */
+	SealDigest *removed;		/* by id; NULL when whole */
+	int64		n_removed;
+} SealPurge;
+
 typedef struct VerifyState
 {
 	SealReader *reader;
+	SealPurge  *purges;			/* of the window's seals, by seal id */
+	int			n_purges;
 	Portal		seals;			/* auditlog.seals, by id */
 	SPITupleTable *batch;		/* fetched seals not consumed yet */
 	uint64		batch_pos;
@@ -100,6 +116,7 @@ typedef struct VerifyState
 static void CheckArgs(FunctionCallInfo fcinfo, int64 *from, int64 *to);
 static Tuplestorestate *BeginResult(FunctionCallInfo fcinfo, TupleDesc *desc);
 static bool CopyHash(HeapTuple tup, TupleDesc desc, int col, uint8 *out);
+static VSeal *ParseSeal(SealReader *reader, HeapTuple tup, TupleDesc desc);
 static VSeal *ReadSeal(VerifyState *vs);
 static void AddId(IdList *l, int64 id);
 static void AddIds(IdList *l, int64 a, int64 b);
@@ -107,8 +124,16 @@ static void AppendIds(StringInfo p, const IdList *l, const char *what);
 static void AppendProblem(StringInfo p, const char *fmt,...) pg_attribute_printf(2, 3);
 static void CheckLink(StringInfo p, const VSeal *s, const VSeal *prev);
 static bool CheckIds(StringInfo p, const VSeal *s, const SealDigest *d, int64 n);
-static void CheckContent(VerifyState *vs, StringInfo p, const VSeal *s,
-						 const SealDigest *d, int64 n);
+static void CheckContent(SealReader *r, StringInfo p, const VSeal *s,
+						 const SealDigest *d, int64 n, const SealPurge *purge);
+static SealDigest *MergeDigests(const SealDigest *a, int64 na, const SealDigest *b, int64 nb);
+static void CheckEvents(SealReader *r, StringInfo p, const VSeal *s, const SealPurge *purge,
+						const SealDigest *d, int64 n);
+static void ReadPurgeRow(SealPurge *sp, int64 events, bytea *removed);
+static SealPurge *LoadPurges(int64 lo, int64 hi, int *n);
+static int	CompareDigestIds(const void *a, const void *b);
+static void FreePurges(SealPurge *purges, int n);
+static const SealPurge *FindPurge(const SealPurge *purges, int n, int64 seal_id);
 static void EmitRow(VerifyState *vs, int64 seal_id, int64 first_id, int64 last_id,
 					int64 events, StringInfo problem);
 static void EmitMissing(VerifyState *vs, int64 first, int64 last, int64 lo, int64 hi,
@@ -215,30 +240,15 @@ CopyHash(HeapTuple tup, TupleDesc desc, int col, uint8 *out)
 	return true;
 }
 
-/* The next seal, in id order, checked against itself; NULL after the last. */
+/* A seal row (of the seals query's columns), checked against itself. */
 static VSeal *
-ReadSeal(VerifyState *vs)
+ParseSeal(SealReader *reader, HeapTuple tup, TupleDesc desc)
 {
-	HeapTuple	tup;
-	TupleDesc	desc;
-	VSeal	   *s;
+	VSeal	   *s = palloc0(sizeof(VSeal));
 	bool		isnull;
 	int64	   *nums[4];
 	Datum		d;
 
-	if (vs->batch == NULL || vs->batch_pos >= vs->batch->numvals)
-	{
-		if (vs->batch)
-			SPI_freetuptable(vs->batch);
-		SPI_cursor_fetch(vs->seals, true, FETCH_SEALS);
-		vs->batch = SPI_tuptable;
-		vs->batch_pos = 0;
-		if (SPI_processed == 0)
-			return NULL;
-	}
-	tup = vs->batch->vals[vs->batch_pos++];
-	desc = vs->batch->tupdesc;
-	s = palloc0(sizeof(VSeal));
 	nums[0] = &s->f.id;
 	nums[1] = &s->f.first_id;
 	nums[2] = &s->f.last_id;
@@ -271,12 +281,29 @@ ReadSeal(VerifyState *vs)
 		s->malformed = "gaps";
 	else
 	{
-		SealReaderHash(vs->reader, &s->f, s->computed);
+		SealReaderHash(reader, &s->f, s->computed);
 		s->self_ok = s->malformed == NULL && memcmp(s->computed, s->hash, SEAL_HASH_LEN) == 0;
 	}
 	s->lo = s->f.first_id;
 	s->hi = s->f.last_id;
 	return s;
+}
+
+/* The next seal, in id order, checked against itself; NULL after the last. */
+static VSeal *
+ReadSeal(VerifyState *vs)
+{
+	if (vs->batch == NULL || vs->batch_pos >= vs->batch->numvals)
+	{
+		if (vs->batch)
+			SPI_freetuptable(vs->batch);
+		SPI_cursor_fetch(vs->seals, true, FETCH_SEALS);
+		vs->batch = SPI_tuptable;
+		vs->batch_pos = 0;
+		if (SPI_processed == 0)
+			return NULL;
+	}
+	return ParseSeal(vs->reader, vs->batch->vals[vs->batch_pos++], vs->batch->tupdesc);
 }
 
 /* ------------------------------------------------------------------------
@@ -451,27 +478,100 @@ CheckIds(StringInfo p, const VSeal *s, const SealDigest *d, int64 n)
 }
 
 /*
- * The seal's events against its hashes: what changed, when something did.
- * The row digests are read only then, for this seal alone: a sound log
- * never needs them.
+ * The seal's events (with what purges removed) against its hashes: what
+ * changed, when something did. The row digests are read only then, for
+ * this seal alone: a sound log never needs them.
  */
 static void
-CheckContent(VerifyState *vs, StringInfo p, const VSeal *s, const SealDigest *d, int64 n)
+CheckContent(SealReader *r, StringInfo p, const VSeal *s, const SealDigest *d, int64 n,
+			 const SealPurge *purge)
 {
 	uint8		h[SEAL_HASH_LEN];
 	SealDigests again = {0};
+	SealDigest *all;
+	int64		n_all;
 
-	SealReaderCombine(vs->reader, d, n, false, h);
+	SealReaderCombine(r, d, n, false, h);
 	if (memcmp(h, s->f.events_hash, SEAL_HASH_LEN) == 0)
 		return;
-	SealReaderDigest(vs->reader, s->lo, s->hi, true, &again);
-	SealReaderCombine(vs->reader, again.items, again.n, true, h);
+	SealReaderDigest(r, s->lo, s->hi, true, &again);
+	all = again.items;
+	n_all = again.n;
+	if (purge && purge->n_removed > 0)
+	{
+		all = MergeDigests(again.items, again.n, purge->removed, purge->n_removed);
+		n_all += purge->n_removed;
+	}
+	SealReaderCombine(r, all, n_all, true, h);
+	if (all && all != again.items)
+		pfree(all);
 	if (again.items)
 		pfree(again.items);
 	if (memcmp(h, s->f.rows_hash, SEAL_HASH_LEN) == 0)
-		AppendProblem(p, "dictionary string changed: a label or action its events show is not the one sealed");
+		AppendProblem(p, "dictionary string changed: a label or action its events show is not the one sealed%s",
+					  purge ? ", or a purge record of it was edited" : "");
 	else
-		AppendProblem(p, "event changed: the content of its events is not the one sealed");
+		AppendProblem(p, "event changed: the content of its events is not the one sealed%s",
+					  purge ? ", or a purge record of it was edited" : "");
+}
+
+/* Two digest lists sorted by id, merged into one (palloc'd). */
+static SealDigest *
+MergeDigests(const SealDigest *a, int64 na, const SealDigest *b, int64 nb)
+{
+	SealDigest *m = palloc(sizeof(SealDigest) * Max(na + nb, 1));
+	int64		i = 0,
+				j = 0,
+				k = 0;
+
+	while (i < na || j < nb)
+	{
+		if (j >= nb || (i < na && a[i].id <= b[j].id))
+			m[k++] = a[i++];
+		else
+			m[k++] = b[j++];
+	}
+	return m;
+}
+
+/*
+ * The seal's events against its range and hashes, with what purges
+ * removed from it: the removed events count as there. Of a seal whose
+ * events all went, nothing can be checked but that no event is there.
+ */
+static void
+CheckEvents(SealReader *r, StringInfo p, const VSeal *s, const SealPurge *purge,
+			const SealDigest *d, int64 n)
+{
+	SealDigest *all;
+
+	if (purge == NULL)
+	{
+		if (CheckIds(p, s, d, n))
+			CheckContent(r, p, s, d, n, NULL);
+		return;
+	}
+	if (purge->malformed)
+	{
+		AppendProblem(p, "purge record edited: %s", purge->malformed);
+		return;
+	}
+	if (purge->whole)
+	{
+		IdList		added = {0};
+
+		if (purge->events != s->f.events)
+			AppendProblem(p, "purge record edited: the purges removed " INT64_FORMAT
+						  " of its " INT64_FORMAT " events", purge->events, s->f.events);
+		for (int64 i = 0; i < n; i++)
+			AddId(&added, d[i].id);
+		AppendIds(p, &added, "added");
+		return;
+	}
+	all = MergeDigests(d, n, purge->removed, purge->n_removed);
+	if (CheckIds(p, s, all, n + purge->n_removed))
+		CheckContent(r, p, s, all, n + purge->n_removed, purge);
+	pfree(all);
 }
 
 /* One seal, every check, one row. */
@@ -487,8 +587,8 @@ CheckSeal(VerifyState *vs, const VSeal *s, const VSeal *prev, const SealDigest *
 		AppendProblem(&p, "seal edited: its hash is not the hash of its fields");
 	CheckLink(&p, s, prev);
 	/* an edited seal's fields prove nothing about its events */
-	if (s->self_ok && CheckIds(&p, s, d, n))
-		CheckContent(vs, &p, s, d, n);
+	if (s->self_ok)
+		CheckEvents(vs->reader, &p, s, FindPurge(vs->purges, vs->n_purges, s->f.id), d, n);
 	EmitRow(vs, s->f.id, s->f.first_id, s->f.last_id, s->f.events, &p);
 	pfree(p.data);
 }
@@ -596,6 +696,7 @@ VerifyWindow(VerifyState *vs, VSeal **win, int nwin)
 		SealReaderDigest(vs->reader, lo, win[nwin - 1]->hi, false, &vs->digests);
 	d = vs->digests.items;
 	n = vs->digests.n;
+	vs->purges = LoadPurges(win[0]->f.id, win[nwin - 1]->f.id, &vs->n_purges);
 
 	for (int i = 0; i < nwin; i++)
 	{
@@ -621,6 +722,139 @@ VerifyWindow(VerifyState *vs, VSeal **win, int nwin)
 			CheckSeal(vs, s, p, d + pos, k - pos);
 		pos = k;
 	}
+	FreePurges(vs->purges, vs->n_purges);
+	vs->purges = NULL;
+	vs->n_purges = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * internal: what purges removed
+ * ------------------------------------------------------------------------
+ */
+
+/* Adds one row of auditlog.seal_purges to what purges removed from its seal. */
+static void
+ReadPurgeRow(SealPurge *sp, int64 events, bytea *removed)
+{
+	int64		len;
+	const uint8 *data;
+	int64		k;
+
+	if (events < 1)
+		sp->malformed = "it removes no event";
+	sp->events += events;
+	if (removed == NULL)
+	{
+		sp->whole = true;
+		return;
+	}
+	len = VARSIZE_ANY_EXHDR(removed);
+	data = (const uint8 *) VARDATA_ANY(removed);
+	if (len % SEAL_PURGED_LEN != 0 || len / SEAL_PURGED_LEN != events)
+	{
+		sp->malformed = "its digests are not those of the events it removed";
+		return;
+	}
+	sp->removed = sp->removed ?
+		repalloc(sp->removed, sizeof(SealDigest) * (sp->n_removed + events)) :
+		palloc(sizeof(SealDigest) * events);
+	for (k = 0; k < events; k++)
+	{
+		SealDigest *d = &sp->removed[sp->n_removed + k];
+
+		SealUnpackDigest(data + k * SEAL_PURGED_LEN, d);
+		if (k > 0 && d->id <= d[-1].id)
+			sp->malformed = "its digests are not in id order";
+	}
+	sp->n_removed += events;
+}
+
+/*
+ * What purges removed from the seals lo to hi, by seal id, one entry per
+ * seal that lost events (the caller is connected to SPI).
+ */
+static SealPurge *
+LoadPurges(int64 lo, int64 hi, int *n)
+{
+	SpiArgs		args = {0};
+	SealPurge  *out;
+	uint64		rows;
+	int			k = -1;
+
+	SpiArg(&args, INT8OID, Int64GetDatum(lo));
+	SpiArg(&args, INT8OID, Int64GetDatum(hi));
+	rows = SpiExec("SELECT p.seal_id, p.events, p.removed FROM auditlog.seal_purges p"
+				   " WHERE p.seal_id OPERATOR(pg_catalog.>=) $1 AND p.seal_id OPERATOR(pg_catalog.<=) $2"
+				   " ORDER BY p.seal_id, p.purge_id", &args, SPI_OK_SELECT);
+	out = palloc0(sizeof(SealPurge) * Max(rows, 1));
+	for (uint64 i = 0; i < rows; i++)
+	{
+		bool		isnull;
+		int64		seal_id = DatumGetInt64(SpiGetDatum(i, 1, &isnull));
+		int64		events = DatumGetInt64(SpiGetDatum(i, 2, &isnull));
+		Datum		removed = SpiGetDatum(i, 3, &isnull);
+
+		if (k < 0 || out[k].seal_id != seal_id)
+			out[++k].seal_id = seal_id;
+		ReadPurgeRow(&out[k], events, isnull ? NULL : DatumGetByteaPP(removed));
+	}
+	/* the digests of partial purges before the last one: of no use any more */
+	for (int i = 0; i <= k; i++)
+	{
+		if (out[i].whole && out[i].removed)
+		{
+			pfree(out[i].removed);
+			out[i].removed = NULL;
+			out[i].n_removed = 0;
+		}
+		else if (out[i].n_removed > 1 && !out[i].malformed)
+			qsort(out[i].removed, out[i].n_removed, sizeof(SealDigest), CompareDigestIds);
+	}
+	*n = k + 1;
+	return out;
+}
+
+/* By id. */
+static int
+CompareDigestIds(const void *a, const void *b)
+{
+	int64		ia = ((const SealDigest *) a)->id;
+	int64		ib = ((const SealDigest *) b)->id;
+
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Frees what LoadPurges returned. */
+static void
+FreePurges(SealPurge *purges, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (purges[i].removed)
+			pfree(purges[i].removed);
+	}
+	pfree(purges);
+}
+
+/* The purges of one seal, or NULL when none removed any of its events. */
+static const SealPurge *
+FindPurge(const SealPurge *purges, int n, int64 seal_id)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (purges[mid].seal_id == seal_id)
+			return &purges[mid];
+		if (purges[mid].seal_id < seal_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
 }
 
 /* True when seals between the previous one and the next one read are missing, and asked for. */
@@ -641,6 +875,56 @@ FreeSeal(VSeal *s)
 	if (s->f.gaps)
 		pfree(s->f.gaps);
 	pfree(s);
+}
+
+/* ------------------------------------------------------------------------
+ * exported
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * For auditlog.purge(), before it removes events of a seal: checks the
+ * seal against itself and against its events as they are now, with what
+ * earlier purges removed, and reads the digests (content and row) of the
+ * events still there into *present. *remaining is how many of its events
+ * are left. Returns NULL when the seal is sound, else what is wrong.
+ * (Its link to the previous seal is verify()'s to check: a purge keeps
+ * every seal.) The caller is connected to SPI.
+ */
+char *
+AuditCheckSeal(SealReader *r, int64 seal_id, int64 *remaining, SealDigests *present)
+{
+	SpiArgs		args = {0};
+	StringInfoData p;
+	VSeal	   *s;
+	SealPurge  *purges;
+	int			n_purges;
+	const SealPurge *purge;
+
+	SpiArg(&args, INT8OID, Int64GetDatum(seal_id));
+	if (SpiExec("SELECT s.id, s.first_id, s.last_id, s.events, s.prev_hash, s.hash,"
+				" s.sealed_at, s.events_hash, s.rows_hash, s.gaps"
+				" FROM auditlog.seals s WHERE s.id OPERATOR(pg_catalog.=) $1",
+				&args, SPI_OK_SELECT) != 1)
+		return psprintf("seal " INT64_FORMAT " missing", seal_id);
+	s = ParseSeal(r, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+	initStringInfo(&p);
+	present->n = 0;
+	if (s->malformed)
+		AppendProblem(&p, "seal edited: its %s is not one seal() writes", s->malformed);
+	else if (!s->self_ok)
+		AppendProblem(&p, "seal edited: its hash is not the hash of its fields");
+	else
+	{
+		purges = LoadPurges(seal_id, seal_id, &n_purges);
+		purge = FindPurge(purges, n_purges, seal_id);
+		SealReaderDigest(r, s->lo, s->hi, true, present);
+		CheckEvents(r, &p, s, purge, present->items, present->n);
+		*remaining = s->f.events - (purge ? purge->events : 0);
+		FreePurges(purges, n_purges);
+	}
+	FreeSeal(s);
+	return p.len > 0 ? p.data : NULL;
 }
 
 /* ------------------------------------------------------------------------

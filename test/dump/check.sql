@@ -9,7 +9,7 @@
 -- own. pgTAP keeps its state in session temp tables, which survive the
 -- commits; the restored database is a throwaway (tools/dump_roundtrip.sh
 -- makes it afresh each run).
-SELECT plan(6 + 4 + 8 + 3 + 8 + 8);
+SELECT plan(6 + 4 + 8 + 3 + 8 + 8 + 4);
 
 SELECT set_eq(
     $$SELECT id, occurred_at, actor, actor_id, action, resource_type, resource_id, outcome::text,
@@ -161,4 +161,12 @@ SELECT results_eq(
     $$VALUES ('measurement.create'::text, '{"new": {"id": 5, "region": "asia", "value": 50}, "redacted": ["secret"]}'::jsonb)$$,
     'and its rows are events, with the options of the partitioned table');
 
+-- retention and partitions
+SELECT results_eq($$SELECT org_id, reason FROM auditlog.holds$$, $$VALUES ('acme'::text, 'dump test'::text)$$,
+                  'the holds come back');
+SELECT ok((SELECT count(*) > 0 FROM auditlog.seal_purges), 'so does what the purge took from the seals');
+SELECT is((SELECT count(*) FILTER (WHERE NOT ok) FROM auditlog.verify()), 0::bigint,
+          'and the restored, purged log verifies');
+SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = 'auditlog.event_store_202507'::regclass), 3::bigint,
+          'a month''s partition comes back attached, with its three indexes once');
 SELECT * FROM finish();

@@ -1,4 +1,17 @@
 -- test/dump/setup.sql — data for the pg_dump round trip (see tools/dump_roundtrip.sh).
+-- A month of the event store with a partition of its own, made as the
+-- maintenance worker makes them (its indexes its own): pg_dump dumps it as
+-- a table of the database, and the restore must not make its indexes twice.
+CREATE TABLE auditlog.event_store_202507 (LIKE auditlog.event_store INCLUDING DEFAULTS);
+CREATE INDEX event_store_202507_id_idx ON auditlog.event_store_202507 USING brin (id);
+CREATE INDEX event_store_202507_occurred_at_idx ON auditlog.event_store_202507 USING brin (occurred_at);
+CREATE INDEX event_store_202507_resource_idx ON auditlog.event_store_202507 (resource_id, resource_type_ref)
+    WHERE resource_id IS NOT NULL;
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.event_store_202507
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
+ALTER TABLE auditlog.event_store_202507 ENABLE ALWAYS TRIGGER append_only_truncate;
+ALTER TABLE auditlog.event_store ATTACH PARTITION auditlog.event_store_202507
+    FOR VALUES FROM ('2025-07-01 00:00+00') TO ('2025-08-01 00:00+00');
 SELECT auditlog.log_event('auth.login', actor => 'John Doe', actor_id => 'u-1', org_id => 'acme');
 SELECT auditlog.log_event('credential.token_refresh', 'connection', 'c-1', 'failure',
                           '{"error": "invalid_grant"}', actor => 'system');
@@ -29,6 +42,12 @@ ALTER TABLE reading ATTACH PARTITION reading_us FOR VALUES IN ('us');
 INSERT INTO connection VALUES (1, 'Salesforce', 's', 'n', 'acme'), (2, 'HubSpot', NULL, NULL, 'globex');
 UPDATE connection SET name = 'Salesforce EU', secret = 's2' WHERE id = 1;
 INSERT INTO reading VALUES (1, 'eu', 10, 's', 'i'), (2, 'us', 20, 's', 'i');
+-- Sealed, then purged before February 2025 with acme on hold: the seals,
+-- the hold and what the purge took from the seals are dumped, and the
+-- restored log still verifies.
+SELECT auditlog.seal();
+SELECT auditlog.hold('acme', 'dump test');
+SELECT auditlog.purge('2025-02-01 00:00+00');
 -- the registry and the triggers as they are before the dump
 CREATE TABLE dump_expect_registry AS
     SELECT table_name::text, resource_type, id_columns, exclude_columns, redact_columns, org_column,

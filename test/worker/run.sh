@@ -16,6 +16,10 @@
 #   writer    the autonomous writer: started on demand, replaced when it is
 #             terminated, an event it could not commit is an error and not in
 #             the log, DROP DATABASE does not wait for it
+#   retention the worker makes the partitions of this month and the next
+#             two (also when the default partition holds events), and
+#             applies auditlog.retention once a day: the old events go, the
+#             purge is an event, verify() passes
 #
 #   bash test/worker/run.sh             all of them
 #   bash test/worker/run.sh ondemand    one (inside a cluster it starts)
@@ -24,7 +28,7 @@ cd "$(dirname "$0")/../.."
 
 if [ -z "${WORKER_TEST_INSIDE:-}" ]; then
     scenarios=("$@")
-    [ ${#scenarios[@]} -gt 0 ] || scenarios=(ondemand preload slots standby writer)
+    [ ${#scenarios[@]} -gt 0 ] || scenarios=(ondemand preload slots standby writer retention)
     status=0
     for s in "${scenarios[@]}"; do
         case $s in
@@ -33,6 +37,7 @@ if [ -z "${WORKER_TEST_INSIDE:-}" ]; then
             slots) opts=(-o shared_preload_libraries=auditlog -o max_worker_processes=1) ;;
             standby) opts=(-o shared_preload_libraries=auditlog -o auditlog.maintenance_naptime=500) ;;
             writer) opts=(-o auditlog.maintenance_worker=off) ;;
+            retention) opts=(-o auditlog.maintenance_naptime=500) ;;
             *) echo "unknown scenario $s" >&2; exit 2 ;;
         esac
         echo "# worker: $s"
@@ -240,6 +245,73 @@ writer() {
         notok "DROP DATABASE failed: $(cat /tmp/writer_drop.$$)"
     fi
     rm -f /tmp/writer_drop.$$
+}
+
+retention() {
+    local months m0 pid
+    q -d postgres -c "CREATE DATABASE t1"
+    q -d t1 -c "CREATE EXTENSION auditlog"
+    # old events first: they are in the default partition
+    q -d t1 -c "SELECT count(auditlog.import_event(now() - interval '90 days' - g * interval '1 hour',
+                                                   'tap_worker.old', actor => 'Worker Test'))
+                  FROM generate_series(1, 300) g" >/dev/null
+    months=$(q -d t1 -c "SELECT string_agg(to_char(date_trunc('month', now() AT TIME ZONE 'UTC')
+                                                   + k * interval '1 month', 'YYYYMM'), ' ' ORDER BY k)
+                           FROM generate_series(0, 2) k")
+    m0=${months%% *}
+    if until_true 20 t1 "SELECT count(*) = 3 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                          WHERE i.inhparent = 'auditlog.event_store'::regclass
+                            AND c.relname IN ($(printf "'event_store_%s'," $months | sed 's/,$//'))"; then
+        ok "the worker makes the partitions of this month and the next two ($months)"
+    else
+        notok "the partitions were not made: $(q -d t1 -c "SELECT string_agg(inhrelid::regclass::text, ' ') FROM pg_inherits WHERE inhparent = 'auditlog.event_store'::regclass")"
+    fi
+    check "$(q -d t1 -c "SELECT count(*) = 3 FROM pg_index WHERE indrelid = 'auditlog.event_store_$m0'::regclass")" \
+          "a new partition has the three indexes of the default one"
+    check "$(q -d t1 -c "SELECT tgenabled = 'A' FROM pg_trigger WHERE tgrelid = 'auditlog.event_store_$m0'::regclass
+                          AND tgname = 'append_only_truncate'")" "and its TRUNCATE guard, ENABLE ALWAYS"
+    check "$(q -d t1 -c "SELECT c.relowner = e.extowner FROM pg_class c, pg_extension e
+                          WHERE c.oid = 'auditlog.event_store_$m0'::regclass AND e.extname = 'auditlog'")" \
+          "and is owned by the extension's owner"
+    q -d t1 -c "SELECT auditlog.log_event('tap_worker.now')" >/dev/null
+    check "$(q -d t1 -c "SELECT tableoid = 'auditlog.event_store_$m0'::regclass FROM auditlog.event_store ORDER BY id DESC LIMIT 1")" \
+          "an event of now goes into this month's partition"
+    # a month missing while the default partition holds events: made in steps
+    q -d t1 -c "DROP TABLE auditlog.event_store_${months##* }"
+    if until_true 20 t1 "SELECT to_regclass('auditlog.event_store_${months##* }') IS NOT NULL"; then
+        ok "a missing month is made again while the default partition holds events"
+    else
+        notok "the dropped month was not made again"
+    fi
+    check "$(q -d t1 -c "SELECT count(*) = 0 FROM pg_constraint WHERE conrelid = 'auditlog.event_store_default'::regclass
+                          AND conname LIKE 'event_store_default_not_%'")" "and no constraint of those steps is left"
+    check "$(log | grep -c 'made partition auditlog.event_store_' | awk '{print ($1 >= 4) ? "t" : "f"}')" \
+          "each partition made is in the server log"
+
+    # retention: set for the database, taken by the worker when it starts again
+    check "$(q -d t1 -c "LOAD 'auditlog'" -c "SET auditlog.retention = 'banana'" 2>&1 | grep -c 'auditlog.retention is an interval' | sed 's/^1$/t/')" \
+          "a retention that is not an interval is refused"
+    q -d t1 -c "ALTER DATABASE t1 SET auditlog.retention = '30 days'"
+    pid=$(workers t1)
+    q -d postgres -c "SELECT pg_terminate_backend($pid)" >/dev/null
+    sleep 1
+    q -d t1 -c "SELECT auditlog.log_event('tap_worker.wake')" >/dev/null
+    if until_true 20 t1 "SELECT count(*) = 1 FROM auditlog.events WHERE action = 'auditlog.purge'"; then
+        ok "the worker applies auditlog.retention: one purge"
+    else
+        notok "no retention purge: $(q -d t1 -c "SELECT * FROM auditlog.retention_state")"
+    fi
+    check "$(q -d t1 -c "SELECT count(*) = 0 FROM auditlog.events WHERE action = 'tap_worker.old'")" \
+          "the events older than the retention are gone"
+    check "$(q -d t1 -c "SELECT details->>'removed' = '300' FROM auditlog.events WHERE action = 'auditlog.purge'")" \
+          "the purge event says how many went"
+    check "$(q -d t1 -c "SELECT applied_at IS NOT NULL FROM auditlog.retention_state")" "the worker records when it applied it"
+    sleep 3
+    check "$(q -d t1 -c "SELECT count(*) = 1 FROM auditlog.events WHERE action = 'auditlog.purge'")" \
+          "and applies it once a day, not every round"
+    until_true 20 t1 "SELECT unsealed = 0 FROM auditlog.status()" || notok "the worker did not seal"
+    check "$(q -d t1 -c "SELECT count(*) > 0 AND bool_and(ok) FROM auditlog.verify()")" "verify() passes after the purge"
+    check "$(q -d t1 -c "SELECT auditlog.event_count() = count(*) FROM auditlog.events")" "and the counts are exact"
 }
 
 standby() {

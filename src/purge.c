@@ -1,0 +1,743 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/purge.c
+ *	  Retention: auditlog.purge(), legal holds, and auditlog.retention.
+ *
+ * auditlog.purge(before) removes the events that occurred before 'before',
+ * except those of organisations on hold (auditlog.holds). A partition of
+ * the event store that lies wholly before it and holds no event of a held
+ * organisation is dropped; elsewhere only the events that go are deleted.
+ * One purge runs at a time, and while it does no summarizer or sealer does
+ * (it waits for a running one to finish), so that in one transaction:
+ *
+ *	- every seal whose events it takes is checked first (a purge never
+ *	  erases the evidence of tampering: a broken seal is an error), and what
+ *	  it removes from each is recorded in auditlog.seal_purges, so that
+ *	  verify() still passes (verify.c);
+ *	- the events it removes are taken out of the summaries (the whole
+ *	  months of a dropped partition from the summaries alone, other events
+ *	  by counting them), so that counts stay exact;
+ *	- the purge itself is an event, auditlog.purge, with details before,
+ *	  removed and kept_on_hold, and a line in the server log.
+ *
+ * The events of a seal are stable (the seal covers committed events only),
+ * and so are those below the summaries' watermark; events above both that
+ * commit while the purge runs are removed or not, and counted in
+ * 'removed' exactly when they are. A partition that is dropped is locked
+ * against writes first.
+ *
+ * The maintenance worker applies auditlog.retention once a day: a purge of
+ * what is older than that interval (AuditRetentionStep).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+#include "event.h"
+#include "horizon.h"
+#include "owner.h"
+#include "partition.h"
+#include "purge.h"
+#include "seal.h"
+#include "seal_format.h"
+#include "spi_util.h"
+#include "summary.h"
+#include "validate.h"
+
+/* The events of a partition that go: the purge's $1 is before, $2 the held organisations. */
+#define UNHELD_COND \
+	"e.occurred_at OPERATOR(pg_catalog.<) $1" \
+	" AND (e.org_ref IS NULL OR e.org_ref OPERATOR(pg_catalog.<>) ALL ($2))"
+
+/* How long the worker's purge waits for a lock before it tries again later. */
+#define RETENTION_LOCK_TIMEOUT	"5s"
+/* How long after a failed retention purge the worker tries again. */
+#define RETENTION_RETRY_SECS	3600
+
+char	   *auditlog_retention = NULL;
+
+/* One partition's share of a purge. */
+typedef struct PurgeSource
+{
+	AuditPartition part;
+	char	   *rel;			/* its name, qualified and quoted */
+	bool		drop;			/* all its events go, and the partition with them */
+	const char *cond;			/* of "e": its events that go */
+	int64		count;			/* how many go (of a dropped one: exact) */
+	int64		min_id;
+	int64		max_id;
+} PurgeSource;
+
+/* What one seal loses. */
+typedef struct PurgeRecord
+{
+	int64		seal_id;
+	int64		events;
+	bytea	   *removed;		/* NULL: the seal's last events */
+} PurgeRecord;
+
+typedef struct Purge
+{
+	TimestampTz before;
+	Datum		held;			/* int4[]: the label ids of the held organisations */
+	int			n_held;
+	int64		watermark;		/* of the summaries */
+	int64		sealed_upto;
+	PurgeSource *src;
+	int			n_src;
+	PurgeRecord *records;
+	int			n_records;
+	int64		removed;
+	int64		kept;
+} Purge;
+
+static void SetPurgeArgs(const Purge *pg, SpiArgs *args);
+static void LockForPurge(Purge *pg);
+static void ReadHolds(Purge *pg);
+static bool AddSource(Purge *pg, const AuditPartition *part, PurgeSource *src);
+static void FindSources(Purge *pg);
+static char *UnionQuery(const Purge *pg, const char *what, bool in_range);
+static void RemovedIds(const Purge *pg, int64 lo, int64 hi, int64 **ids, int64 *n);
+static void RecordSeal(Purge *pg, SealReader *r, int64 seal_id, int64 first_id, int64 last_id);
+static void PurgeSeals(Purge *pg);
+static void UncountSources(const Purge *pg);
+static void RemoveSources(Purge *pg);
+static void CountKept(Purge *pg);
+static int64 WritePurgeEvent(const Purge *pg);
+static void WriteRecords(const Purge *pg, int64 purge_id);
+static char *OrgArg(FunctionCallInfo fcinfo, int n);
+static void WriteHoldEvent(const char *action, const char *org_id, const char *reason);
+static bool ParseRetention(const char *value, Interval *out);
+
+/* ------------------------------------------------------------------------
+ * internal: the steps of a purge
+ * ------------------------------------------------------------------------
+ */
+
+/* $1 before, $2 the held organisations: every query of a purge starts so. */
+static void
+SetPurgeArgs(const Purge *pg, SpiArgs *args)
+{
+	args->n = 0;
+	SpiArg(args, TIMESTAMPTZOID, TimestampTzGetDatum(pg->before));
+	SpiArg(args, INT4ARRAYOID, pg->held);
+}
+
+/*
+ * One purge at a time; the summarizers and sealers wait until it is over
+ * (a running one is waited for). Reads the watermark and the last sealed
+ * id after the locks.
+ */
+static void
+LockForPurge(Purge *pg)
+{
+	SpiExec("SELECT pg_catalog.pg_advisory_xact_lock("
+			"'auditlog.seal_purges'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8)",
+			NULL, SPI_OK_SELECT);
+	pg->watermark = AuditLockSummaries();
+	SpiExec("SELECT FROM auditlog.seal_state FOR UPDATE", NULL, SPI_OK_SELECT);
+	pg->sealed_upto = AuditSealedUpto();
+}
+
+/* The organisations on hold, as label ids (one never named by an event has none). */
+static void
+ReadHolds(Purge *pg)
+{
+	Datum		d;
+
+	SpiExec("SELECT COALESCE(pg_catalog.array_agg(l.id), '{}'), pg_catalog.count(l.id)::pg_catalog.int4"
+			" FROM auditlog.hold_store h JOIN auditlog.labels l"
+			" ON l.kind OPERATOR(pg_catalog.=) 'o' AND l.label OPERATOR(pg_catalog.=) h.org_id",
+			NULL, SPI_OK_SELECT);
+	(void) SpiFirstDatum(&d);
+	pg->held = d;
+	{
+		bool		isnull;
+
+		pg->n_held = DatumGetInt32(SpiGetDatum(0, 2, &isnull));
+	}
+}
+
+/*
+ * What of one partition goes; false when nothing does. A partition wholly
+ * before 'before' is locked against writes, and dropped when it holds no
+ * event of a held organisation.
+ */
+static bool
+AddSource(Purge *pg, const AuditPartition *part, PurgeSource *src)
+{
+	SpiArgs		args = {0};
+	bool		isnull;
+
+	if (part->lower >= pg->before || get_rel_relkind(part->relid) != RELKIND_RELATION)
+		return false;
+	memset(src, 0, sizeof(*src));
+	src->part = *part;
+	src->rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(part->relid)),
+										  get_rel_name(part->relid));
+	src->cond = UNHELD_COND;
+	SetPurgeArgs(pg, &args);
+	if (!part->is_default && part->upper <= pg->before)
+	{
+		SpiExec(psprintf("LOCK TABLE ONLY %s IN SHARE ROW EXCLUSIVE MODE", src->rel), NULL,
+				SPI_OK_UTILITY);
+		src->drop = true;
+		if (pg->n_held > 0)
+		{
+			SpiExec(psprintf("SELECT EXISTS (SELECT FROM ONLY %s e"
+							 " WHERE e.org_ref OPERATOR(pg_catalog.=) ANY ($2))", src->rel),
+					&args, SPI_OK_SELECT);
+			src->drop = !SpiFirstBool(false);
+		}
+		if (src->drop)
+			src->cond = "true";
+	}
+	SpiExec(psprintf("SELECT pg_catalog.count(*), pg_catalog.min(e.id), pg_catalog.max(e.id)"
+					 " FROM ONLY %s e WHERE %s", src->rel, src->cond), &args, SPI_OK_SELECT);
+	src->count = DatumGetInt64(SpiGetDatum(0, 1, &isnull));
+	src->min_id = isnull ? 0 : DatumGetInt64(SpiGetDatum(0, 2, &isnull));
+	src->max_id = isnull ? 0 : DatumGetInt64(SpiGetDatum(0, 3, &isnull));
+	/* an empty month before 'before' goes too */
+	return src->count > 0 || src->drop;
+}
+
+/* The partitions the purge takes events from, and what it takes. */
+static void
+FindSources(Purge *pg)
+{
+	Relation	parent = table_open(AuditRelid(AREL_EVENT_STORE), AccessShareLock);
+	AuditPartition *parts;
+	int			n;
+
+	parts = AuditListPartitions(parent, &n);
+	table_close(parent, NoLock);
+	pg->src = palloc0(sizeof(PurgeSource) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (AddSource(pg, &parts[i], &pg->src[pg->n_src]))
+			pg->n_src++;
+	}
+}
+
+/*
+ * A query over the events that go, from every source: SELECT <what> ...
+ * UNION ALL ...; with in_range, only those with ids from $3 to $4.
+ */
+static char *
+UnionQuery(const Purge *pg, const char *what, bool in_range)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	for (int i = 0; i < pg->n_src; i++)
+	{
+		if (pg->src[i].count == 0)
+			continue;
+		appendStringInfo(&sql, "%sSELECT %s FROM ONLY %s e WHERE %s%s",
+						 sql.len > 0 ? " UNION ALL " : "", what, pg->src[i].rel, pg->src[i].cond,
+						 in_range ? " AND e.id OPERATOR(pg_catalog.>=) $3"
+						 " AND e.id OPERATOR(pg_catalog.<=) $4" : "");
+	}
+	return sql.data;
+}
+
+/* The ids of the events that go from lo to hi, sorted. */
+static void
+RemovedIds(const Purge *pg, int64 lo, int64 hi, int64 **ids, int64 *n)
+{
+	SpiArgs		args = {0};
+	bool		isnull;
+
+	SetPurgeArgs(pg, &args);
+	SpiArg(&args, INT8OID, Int64GetDatum(lo));
+	SpiArg(&args, INT8OID, Int64GetDatum(hi));
+	*n = (int64) SpiExec(psprintf("SELECT x.id FROM (%s) x ORDER BY 1", UnionQuery(pg, "e.id", true)),
+						 &args, SPI_OK_SELECT);
+	*ids = palloc(sizeof(int64) * Max(*n, 1));
+	for (int64 i = 0; i < *n; i++)
+		(*ids)[i] = DatumGetInt64(SpiGetDatum(i, 1, &isnull));
+}
+
+/*
+ * What one seal loses, once it is checked: nothing when none of its events
+ * go; "all" when its last ones go; else the digests of those that go.
+ */
+static void
+RecordSeal(Purge *pg, SealReader *r, int64 seal_id, int64 first_id, int64 last_id)
+{
+	int64	   *ids;
+	int64		n;
+	int64		remaining = 0;
+	SealDigests present = {0};
+	char	   *problem;
+	PurgeRecord *rec;
+
+	RemovedIds(pg, first_id, last_id, &ids, &n);
+	if (n == 0)
+		return;
+	problem = AuditCheckSeal(r, seal_id, &remaining, &present);
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("auditlog.purge() keeps the events of seal " INT64_FORMAT ": it does not verify",
+						seal_id),
+				 errdetail("%s", problem),
+				 errhint("auditlog.verify() shows what broke; the events of a broken seal are kept as evidence."
+						 " Purge before an earlier time to keep them.")));
+	rec = &pg->records[pg->n_records++];
+	rec->seal_id = seal_id;
+	rec->events = n;
+	rec->removed = NULL;
+	if (n < remaining)
+	{
+		int64		k = 0;
+
+		rec->removed = palloc(VARHDRSZ + n * SEAL_PURGED_LEN);
+		SET_VARSIZE(rec->removed, VARHDRSZ + n * SEAL_PURGED_LEN);
+		for (int64 i = 0; i < present.n && k < n; i++)
+		{
+			if (present.items[i].id == ids[k])
+				SealPackDigest(&present.items[i], (uint8 *) VARDATA(rec->removed) + SEAL_PURGED_LEN * k++);
+		}
+		if (k != n)
+			elog(ERROR, "auditlog: the events purged from seal " INT64_FORMAT " are not all there",
+				 seal_id);
+	}
+	if (present.items)
+		pfree(present.items);
+	pfree(ids);
+}
+
+/* Checks and records every seal the purge takes events from. */
+static void
+PurgeSeals(Purge *pg)
+{
+	SpiArgs		args = {0};
+	int64		lo = PG_INT64_MAX;
+	int64		hi = 0;
+	uint64		n;
+	int64	   *seals;
+	SealReader *r;
+
+	for (int i = 0; i < pg->n_src; i++)
+	{
+		if (pg->src[i].count == 0)
+			continue;
+		lo = Min(lo, pg->src[i].min_id);
+		hi = Max(hi, pg->src[i].max_id);
+	}
+	hi = Min(hi, pg->sealed_upto);
+	if (lo > hi)
+		return;
+	SpiArg(&args, INT8OID, Int64GetDatum(lo));
+	SpiArg(&args, INT8OID, Int64GetDatum(hi));
+	n = SpiExec("SELECT s.id, s.first_id, s.last_id FROM auditlog.seals s"
+				" WHERE s.last_id OPERATOR(pg_catalog.>=) $1 AND s.first_id OPERATOR(pg_catalog.<=) $2"
+				" ORDER BY s.id", &args, SPI_OK_SELECT);
+	seals = palloc(sizeof(int64) * 3 * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		for (int c = 0; c < 3; c++)
+			seals[3 * i + c] = DatumGetInt64(SpiGetDatum(i, c + 1, &isnull));
+	}
+	pg->records = palloc(sizeof(PurgeRecord) * Max(n, 1));
+	r = SealReaderCreate();
+	for (uint64 i = 0; i < n; i++)
+	{
+		RecordSeal(pg, r, seals[3 * i], seals[3 * i + 1], seals[3 * i + 2]);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SealReaderFree(r);
+	pfree(seals);
+}
+
+/*
+ * Takes the events that go out of the summaries: whole months of a dropped
+ * partition from the summaries alone, the others by counting them.
+ */
+static void
+UncountSources(const Purge *pg)
+{
+	bool		any = false;
+
+	for (int i = 0; i < pg->n_src; i++)
+	{
+		const PurgeSource *src = &pg->src[i];
+		SpiArgs		args = {0};
+
+		if (src->count == 0 || src->min_id > pg->watermark)
+			continue;
+		any = true;
+		if (src->drop && AuditMonthAligned(src->part.lower, src->part.upper))
+		{
+			AuditUncountMonths(src->part.lower, src->part.upper);
+			continue;
+		}
+		SetPurgeArgs(pg, &args);
+		SpiArg(&args, INT8OID, Int64GetDatum(pg->watermark));
+		(void) AuditUncountRows(psprintf("FROM ONLY %s e WHERE %s AND e.id OPERATOR(pg_catalog.<=) $3",
+										 src->rel, src->cond), &args);
+	}
+	if (any)
+		AuditTidyCounts();
+}
+
+/* Deletes the events that go, and drops the partitions that go whole. */
+static void
+RemoveSources(Purge *pg)
+{
+	PG_TRY();
+	{
+		audit_purging = true;
+		for (int i = 0; i < pg->n_src; i++)
+		{
+			PurgeSource *src = &pg->src[i];
+			SpiArgs		args = {0};
+
+			if (src->drop)
+			{
+				SpiExec(psprintf("DROP TABLE %s", src->rel), NULL, SPI_OK_UTILITY);
+				pg->removed += src->count;
+				ereport(LOG,
+						(errmsg("auditlog: purge dropped partition %s with its " INT64_FORMAT " events",
+								src->rel, src->count)));
+				continue;
+			}
+			SetPurgeArgs(pg, &args);
+			pg->removed += (int64) SpiExec(psprintf("DELETE FROM ONLY %s e WHERE %s", src->rel, src->cond),
+										   &args, SPI_OK_DELETE);
+		}
+	}
+	PG_FINALLY();
+	{
+		audit_purging = false;
+	}
+	PG_END_TRY();
+}
+
+/* How many events before 'before' stay because their organisation is on hold. */
+static void
+CountKept(Purge *pg)
+{
+	SpiArgs		args = {0};
+
+	pg->kept = 0;
+	if (pg->n_held == 0)
+		return;
+	SetPurgeArgs(pg, &args);
+	SpiExec("SELECT pg_catalog.count(*) FROM auditlog.event_store e"
+			" WHERE e.occurred_at OPERATOR(pg_catalog.<) $1 AND e.org_ref OPERATOR(pg_catalog.=) ANY ($2)",
+			&args, SPI_OK_SELECT);
+	pg->kept = SpiFirstInt64(0);
+}
+
+/* The event auditlog.purge; returns its id. */
+static int64
+WritePurgeEvent(const Purge *pg)
+{
+	SpiArgs		args = {0};
+	AuditEvent	ev = {0};
+	Datum		d;
+
+	SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(pg->before));
+	SpiArg(&args, INT8OID, Int64GetDatum(pg->removed));
+	SpiArg(&args, INT8OID, Int64GetDatum(pg->kept));
+	SpiExec("SELECT pg_catalog.jsonb_build_object('before', $1, 'removed', $2, 'kept_on_hold', $3)",
+			&args, SPI_OK_SELECT);
+	(void) SpiFirstDatum(&d);
+	ev.action = "auditlog.purge";
+	ev.outcome = AUDIT_OUTCOME_SUCCESS;
+	ev.details = DatumGetJsonbP(d);
+	ev.system = true;
+	return AuditWriteEvent(&ev);
+}
+
+/* What each seal lost, under the purge event's id. */
+static void
+WriteRecords(const Purge *pg, int64 purge_id)
+{
+	for (int i = 0; i < pg->n_records; i++)
+	{
+		const PurgeRecord *rec = &pg->records[i];
+		SpiArgs		args = {0};
+
+		SpiArg(&args, INT8OID, Int64GetDatum(rec->seal_id));
+		SpiArg(&args, INT8OID, Int64GetDatum(purge_id));
+		SpiArg(&args, INT8OID, Int64GetDatum(rec->events));
+		if (rec->removed)
+			SpiArg(&args, BYTEAOID, PointerGetDatum(rec->removed));
+		else
+			SpiArgNull(&args, BYTEAOID);
+		SpiExec("INSERT INTO auditlog.seal_purges (seal_id, purge_id, events, removed)"
+				" VALUES ($1, $2, $3, $4)", &args, SPI_OK_INSERT);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * internal: holds and the retention setting
+ * ------------------------------------------------------------------------
+ */
+
+/* The org_id argument, checked. */
+static char *
+OrgArg(FunctionCallInfo fcinfo, int n)
+{
+	char	   *org;
+
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("org_id must not be null"),
+				 errhint("Pass the organisation's id as its events carry it in org_id.")));
+	org = text_to_cstring(PG_GETARG_TEXT_PP(n));
+	AuditCheckLabel("org_id", org, "Pass the organisation's id as its events carry it in org_id.");
+	return org;
+}
+
+/* The event of a hold put or released, of the organisation it concerns. */
+static void
+WriteHoldEvent(const char *action, const char *org_id, const char *reason)
+{
+	AuditEvent	ev = {0};
+
+	ev.action = action;
+	ev.outcome = AUDIT_OUTCOME_SUCCESS;
+	ev.org_id = org_id;
+	ev.system = true;
+	if (reason)
+	{
+		JsonbParseState *state = NULL;
+		JsonbValue	k,
+					v;
+
+		k.type = jbvString;
+		k.val.string.val = "reason";
+		k.val.string.len = strlen("reason");
+		v.type = jbvString;
+		v.val.string.val = (char *) reason;
+		v.val.string.len = strlen(reason);
+		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		(void) pushJsonbValue(&state, WJB_KEY, &k);
+		(void) pushJsonbValue(&state, WJB_VALUE, &v);
+		ev.details = JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+	}
+	(void) AuditWriteEvent(&ev);
+}
+
+/* Parses an interval without raising an error; false when it is not one. */
+static bool
+ParseRetention(const char *value, Interval *out)
+{
+	char		workbuf[256];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	struct pg_itm_in itm;
+
+	if (ParseDateTime(value, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf) != 0)
+		return false;
+	if (DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, &itm) != 0 &&
+		DecodeISO8601Interval((char *) value, &dtype, &itm) != 0)
+		return false;
+	if (dtype != DTK_DELTA || itmin2interval(&itm, out) != 0)
+		return false;
+	return true;
+}
+
+/* ------------------------------------------------------------------------
+ * exported
+ * ------------------------------------------------------------------------
+ */
+
+int64
+AuditPurge(TimestampTz before)
+{
+	AuditOwnerState st;
+	Purge		pg = {0};
+	int64		purge_id;
+	char	   *when;
+
+	PreventCommandDuringRecovery("auditlog.purge()");
+	AuditRequireFreshSnapshots("auditlog.purge()");
+	AuditFlushEvents();
+	pg.before = before;
+	AuditConnectAsOwner(&st);
+	LockForPurge(&pg);
+	ReadHolds(&pg);
+	FindSources(&pg);
+	PurgeSeals(&pg);
+	UncountSources(&pg);
+	RemoveSources(&pg);
+	CountKept(&pg);
+	purge_id = WritePurgeEvent(&pg);
+	WriteRecords(&pg, purge_id);
+	AuditFinishAsOwner(&st);
+	when = pstrdup(timestamptz_to_str(before));
+	ereport(LOG,
+			(errmsg("auditlog: purge of the events before %s removed " INT64_FORMAT " events ("
+					INT64_FORMAT " kept on hold), event " INT64_FORMAT,
+					when, pg.removed, pg.kept, purge_id)));
+	return pg.removed;
+}
+
+bool
+AuditRetentionCheck(char **newval, void **extra, GucSource source)
+{
+	Interval	iv;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (!ParseRetention(*newval, &iv))
+	{
+		GUC_check_errdetail("auditlog.retention is an interval, such as '13 months', or empty to keep every event.");
+		return false;
+	}
+	if (iv.month < 0 || iv.day < 0 || iv.time < 0 || (iv.month == 0 && iv.day == 0 && iv.time == 0))
+	{
+		GUC_check_errdetail("auditlog.retention must be a positive interval, such as '13 months'.");
+		return false;
+	}
+	return true;
+}
+
+bool
+AuditRetentionStep(void)
+{
+	static TimestampTz retry_at = 0;
+	AuditOwnerState st;
+	Interval	iv;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz before;
+	bool		due;
+
+	if (auditlog_retention == NULL || auditlog_retention[0] == '\0' || now < retry_at ||
+		!ParseRetention(auditlog_retention, &iv) ||
+		!OidIsValid(get_relname_relid("retention_state", AuditSchemaOid())))
+		return false;
+	AuditConnectAsOwner(&st);
+	SpiExec("SELECT s.applied_at IS NULL OR s.applied_at OPERATOR(pg_catalog.<=)"
+			" (pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day')"
+			" FROM auditlog.retention_state s", NULL, SPI_OK_SELECT);
+	due = SpiFirstBool(true);
+	if (due)
+	{
+		before = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+														 TimestampTzGetDatum(now),
+														 IntervalPGetDatum(&iv)));
+		/* a purge that fails (a lock not had in time) is tried again later */
+		retry_at = now + (TimestampTz) RETENTION_RETRY_SECS * USECS_PER_SEC;
+		SpiExec("SET LOCAL lock_timeout = '" RETENTION_LOCK_TIMEOUT "'", NULL, SPI_OK_UTILITY);
+		(void) AuditPurge(before);
+		SpiExec("UPDATE auditlog.retention_state SET applied_at = pg_catalog.now()",
+				NULL, SPI_OK_UPDATE);
+		retry_at = 0;
+	}
+	AuditFinishAsOwner(&st);
+	return due;
+}
+
+/* ------------------------------------------------------------------------
+ * SQL-callable functions
+ * ------------------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(auditlog_purge);
+/*
+ * auditlog.purge(before timestamptz) RETURNS bigint: removes the events
+ * that occurred before 'before', but those of organisations on hold, and
+ * returns how many it removed.
+ */
+Datum
+auditlog_purge(PG_FUNCTION_ARGS)
+{
+	TimestampTz before;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("before must not be null"),
+				 errhint("Pass the time before which events go, such as now() - interval '13 months'.")));
+	before = PG_GETARG_TIMESTAMPTZ(0);
+	PreventCommandIfReadOnly("auditlog.purge()");
+	PG_RETURN_INT64(AuditPurge(before));
+}
+
+PG_FUNCTION_INFO_V1(auditlog_hold);
+/*
+ * auditlog.hold(org_id text, reason text): keeps every event of the
+ * organisation from purges until it is released. Holding it again changes
+ * the reason.
+ */
+Datum
+auditlog_hold(PG_FUNCTION_ARGS)
+{
+	AuditOwnerState st;
+	SpiArgs		args = {0};
+	char	   *org;
+	char	   *reason;
+
+	org = OrgArg(fcinfo, 0);
+	if (PG_ARGISNULL(1) || VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(1)) == 0)
+		ereport(ERROR,
+				(errcode(PG_ARGISNULL(1) ? ERRCODE_NULL_VALUE_NOT_ALLOWED : ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reason must not be %s", PG_ARGISNULL(1) ? "null" : "empty"),
+				 errhint("Say why the events are kept, such as the case or request it answers.")));
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	PreventCommandIfReadOnly("auditlog.hold()");
+	AuditConnectAsOwner(&st);
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(org));
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(reason));
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false)));
+	SpiExec("INSERT INTO auditlog.hold_store AS h (org_id, reason, held_at, held_by)"
+			" VALUES ($1, $2, pg_catalog.now(), $3)"
+			" ON CONFLICT (org_id) DO UPDATE SET reason = EXCLUDED.reason",
+			&args, SPI_OK_INSERT);
+	AuditFinishAsOwner(&st);
+	WriteHoldEvent("auditlog.hold", org, reason);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(auditlog_release);
+/* auditlog.release(org_id text): ends the organisation's hold. */
+Datum
+auditlog_release(PG_FUNCTION_ARGS)
+{
+	AuditOwnerState st;
+	SpiArgs		args = {0};
+	char	   *org;
+	uint64		n;
+
+	org = OrgArg(fcinfo, 0);
+	PreventCommandIfReadOnly("auditlog.release()");
+	AuditConnectAsOwner(&st);
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(org));
+	n = SpiExec("DELETE FROM auditlog.hold_store h WHERE h.org_id OPERATOR(pg_catalog.=) $1",
+				&args, SPI_OK_DELETE);
+	AuditFinishAsOwner(&st);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("organisation \"%s\" is not on hold", org),
+				 errhint("auditlog.holds lists the organisations on hold.")));
+	WriteHoldEvent("auditlog.release", org, NULL);
+	PG_RETURN_VOID();
+}
