@@ -84,7 +84,7 @@ import() {
     for ((lo = $1; lo <= $2; lo += CHUNK)); do
         local hi=$((lo + CHUNK - 1 < $2 ? lo + CHUNK - 1 : $2))
         q -c "SELECT count(auditlog.import_event(
-                  $3 + ((i * 7919) % $4) * interval '1 second',
+                  $3 + ((i::bigint * 7919) % $4) * interval '1 second',
                   (ARRAY['auth.login', 'auth.logout', 'credential.token_refresh', 'report.export.csv',
                          'connection.sync'])[1 + i % 5],
                   CASE WHEN i % 3 > 0 THEN 'connection' END,

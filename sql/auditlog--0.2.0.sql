@@ -794,9 +794,11 @@ COMMENT ON VIEW auditlog.holds IS
     'The organisations on legal hold: auditlog.purge() keeps every event of theirs';
 
 -- What each purge removed from each seal, so that auditlog.verify() still
--- checks the seal exactly: how many events, and their digests (id, content
--- and row digest, 72 bytes each), or NULL when they were the seal's last.
--- Written by auditlog.purge() only, never changed; dumped.
+-- checks the seal exactly: how many events, and their digests (id and
+-- content digest, 40 bytes each), or NULL when they were the seal's last
+-- (that record then replaces the seal's earlier ones). Written by
+-- auditlog.purge() only, never changed; dumped. Digests do not compress:
+-- stored out of line, uncompressed.
 CREATE TABLE auditlog.seal_purges (
     seal_id bigint NOT NULL,
     purge_id bigint NOT NULL,
@@ -804,6 +806,7 @@ CREATE TABLE auditlog.seal_purges (
     removed bytea,
     PRIMARY KEY (seal_id, purge_id)
 );
+ALTER TABLE auditlog.seal_purges ALTER COLUMN removed SET STORAGE EXTERNAL;
 COMMENT ON TABLE auditlog.seal_purges IS
     'What each purge removed from each seal (events, and their digests unless they were the seal''s last), for auditlog.verify()';
 COMMENT ON COLUMN auditlog.seal_purges.purge_id IS 'The id of the purge''s auditlog.purge event';

@@ -24,17 +24,6 @@ GuardedTableName(Relation rel)
 	return RelationGetRelationName(rel);
 }
 
-/* True for the event store's partitions (and a 0.1.0 event store). */
-static bool
-IsEventStore(Relation rel)
-{
-	Oid			store = AuditRelid(AREL_EVENT_STORE);
-
-	if (rel->rd_rel->relispartition)
-		return llast_oid(get_partition_ancestors(RelationGetRelid(rel))) == store;
-	return RelationGetRelid(rel) == store;
-}
-
 PG_FUNCTION_INFO_V1(auditlog_refuse_change);
 /* Trigger that keeps the audit tables append-only, for every role. */
 Datum
@@ -47,9 +36,11 @@ auditlog_refuse_change(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("auditlog_refuse_change() must be called as a trigger")));
-	/* auditlog.purge() deleting the events that go */
+	/* auditlog.purge() replacing the records of a seal whose last events it removes */
 	if (audit_purging && TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) &&
-		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) && IsEventStore(trigdata->tg_relation))
+		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) &&
+		strcmp(RelationGetRelationName(trigdata->tg_relation), "seal_purges") == 0 &&
+		RelationGetNamespace(trigdata->tg_relation) == AuditSchemaOid())
 		return PointerGetDatum(trigdata->tg_trigtuple);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		what = "UPDATE";

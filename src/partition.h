@@ -42,8 +42,10 @@ extern bool AuditMonthAligned(TimestampTz lower, TimestampTz upper);
 extern bool AuditPartitionStep(void);
 
 /*
- * While true, the guards let this backend delete events and drop
- * partitions of the event store: auditlog.purge() alone sets it.
+ * While true, the append-only guard lets this backend delete rows of
+ * auditlog.seal_purges: auditlog.purge() alone sets it, to replace the
+ * records of a seal whose last events it removes. (It deletes events
+ * straight from the heap, past every trigger.)
  */
 extern bool audit_purging;
 

@@ -611,13 +611,12 @@ SealReaderDigestQuery(SealReader *r, const char *sql, int nargs, Oid *types, Dat
 		qsort(out->items, out->n, sizeof(SealDigest), CompareDigests);
 }
 
-/* An event's digests as a purge record keeps them: SEAL_PURGED_LEN bytes. */
+/* An event's digest as a purge record keeps it: its id and content digest. */
 void
 SealPackDigest(const SealDigest *d, uint8 *out)
 {
 	PutBigEndian(out, (uint64) d->id, 8);
 	memcpy(out + 8, d->content, SEAL_HASH_LEN);
-	memcpy(out + 8 + SEAL_HASH_LEN, d->row, SEAL_HASH_LEN);
 }
 
 /* The reverse of SealPackDigest. */
@@ -630,7 +629,7 @@ SealUnpackDigest(const uint8 *in, SealDigest *d)
 		id = (id << 8) | in[i];
 	d->id = (int64) id;
 	memcpy(d->content, in + 8, SEAL_HASH_LEN);
-	memcpy(d->row, in + 8 + SEAL_HASH_LEN, SEAL_HASH_LEN);
+	memset(d->row, 0, SEAL_HASH_LEN);
 }
 
 /* SHA-256 of the content (or, with 'rows', the row) digests of n events, in order. */

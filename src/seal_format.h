@@ -43,8 +43,11 @@ typedef struct SealDigest
 	uint8		row[SEAL_HASH_LEN];	/* of event_store's, dictionary ids */
 } SealDigest;
 
-/* An event's digests as a purge record (auditlog.seal_purges) keeps them. */
-#define SEAL_PURGED_LEN		(8 + 2 * SEAL_HASH_LEN)
+/*
+ * An event's digest as a purge record (auditlog.seal_purges) keeps it: the
+ * id (8 bytes, big-endian) and the content digest.
+ */
+#define SEAL_PURGED_LEN		(8 + SEAL_HASH_LEN)
 
 /* The digests of the events of a range, in id order. */
 typedef struct SealDigests
@@ -91,7 +94,7 @@ extern void SealGapsFromArray(Datum array, SealFields *f);
 extern Datum SealGapsToArray(const SealFields *f);
 
 /* verify.c: one seal checked before a purge removes some of its events */
-extern char *AuditCheckSeal(SealReader *r, int64 seal_id, int64 *remaining,
+extern char *AuditCheckSeal(SealReader *r, int64 seal_id, int64 *sealed, int64 *remaining,
 							SealDigests *present);
 
 #endif							/* AUDITLOG_SEAL_FORMAT_H */

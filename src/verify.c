@@ -27,13 +27,15 @@
  *
  * Purge (retention) is not tampering. A purge keeps every seal, and
  * records in auditlog.seal_purges, per seal it takes events from, how many
- * it removed and, unless they were the seal's last, their digests (id,
- * content and row: SEAL_PURGED_LEN bytes each), after checking that seal
+ * it removed and, unless they were the seal's last, their digests (id and
+ * content digest: SEAL_PURGED_LEN bytes each), after checking that seal
  * (AuditCheckSeal). verify() merges those digests with the digests of the
- * events still there, so that a partly purged seal's hashes check exactly
- * as before; of a seal whose events all went, it checks the seal itself,
- * its link, that the purges removed as many events as it had, and that no
- * event is in its range.
+ * events still there, so that a partly purged seal's events_hash checks
+ * exactly as before (its rows_hash, which only tells a changed dictionary
+ * string from a changed event, cannot be: the removed rows are gone); of a
+ * seal whose events all went, it checks the seal itself, its link, that the
+ * purges removed as many events as it had, and that no event is in its
+ * range.
  *
  *-------------------------------------------------------------------------
  */
@@ -83,8 +85,7 @@ typedef struct IdList
  * What purges removed from one seal, from its rows of auditlog.seal_purges:
  * each says how many of the seal's events it removed, and either the
  * digests of those (SEAL_PURGED_LEN bytes each: the id, big-endian, then
- * the content and row digests) or, when the seal's last events went,
- * nothing.
+ * the content digest) or, when the seal's last events went, nothing.
  */
 typedef struct SealPurge
 {
@@ -480,7 +481,8 @@ CheckIds(StringInfo p, const VSeal *s, const SealDigest *d, int64 n)
 /*
  * The seal's events (with what purges removed) against its hashes: what
  * changed, when something did. The row digests are read only then, for
- * this seal alone: a sound log never needs them.
+ * this seal alone: a sound log never needs them. (A partly purged seal's
+ * rows_hash cannot be recomputed: its removed rows are gone.)
  */
 static void
 CheckContent(SealReader *r, StringInfo p, const VSeal *s, const SealDigest *d, int64 n,
@@ -488,31 +490,24 @@ CheckContent(SealReader *r, StringInfo p, const VSeal *s, const SealDigest *d, i
 {
 	uint8		h[SEAL_HASH_LEN];
 	SealDigests again = {0};
-	SealDigest *all;
-	int64		n_all;
 
 	SealReaderCombine(r, d, n, false, h);
 	if (memcmp(h, s->f.events_hash, SEAL_HASH_LEN) == 0)
 		return;
-	SealReaderDigest(r, s->lo, s->hi, true, &again);
-	all = again.items;
-	n_all = again.n;
 	if (purge && purge->n_removed > 0)
 	{
-		all = MergeDigests(again.items, again.n, purge->removed, purge->n_removed);
-		n_all += purge->n_removed;
+		AppendProblem(p, "event changed: the content of its events is not the one sealed"
+					  " (or a dictionary string they show, or a purge record of it)");
+		return;
 	}
-	SealReaderCombine(r, all, n_all, true, h);
-	if (all && all != again.items)
-		pfree(all);
+	SealReaderDigest(r, s->lo, s->hi, true, &again);
+	SealReaderCombine(r, again.items, again.n, true, h);
 	if (again.items)
 		pfree(again.items);
 	if (memcmp(h, s->f.rows_hash, SEAL_HASH_LEN) == 0)
-		AppendProblem(p, "dictionary string changed: a label or action its events show is not the one sealed%s",
-					  purge ? ", or a purge record of it was edited" : "");
+		AppendProblem(p, "dictionary string changed: a label or action its events show is not the one sealed");
 	else
-		AppendProblem(p, "event changed: the content of its events is not the one sealed%s",
-					  purge ? ", or a purge record of it was edited" : "");
+		AppendProblem(p, "event changed: the content of its events is not the one sealed");
 }
 
 /* Two digest lists sorted by id, merged into one (palloc'd). */
@@ -885,14 +880,15 @@ FreeSeal(VSeal *s)
 /*
  * For auditlog.purge(), before it removes events of a seal: checks the
  * seal against itself and against its events as they are now, with what
- * earlier purges removed, and reads the digests (content and row) of the
- * events still there into *present. *remaining is how many of its events
- * are left. Returns NULL when the seal is sound, else what is wrong.
- * (Its link to the previous seal is verify()'s to check: a purge keeps
- * every seal.) The caller is connected to SPI.
+ * earlier purges removed, and reads the content digests of the events
+ * still there into *present. *sealed is how many events the seal has,
+ * *remaining how many of them are left. Returns NULL when the seal is
+ * sound, else what is wrong. (Its link to the previous seal is verify()'s
+ * to check: a purge keeps every seal.) The caller is connected to SPI.
  */
 char *
-AuditCheckSeal(SealReader *r, int64 seal_id, int64 *remaining, SealDigests *present)
+AuditCheckSeal(SealReader *r, int64 seal_id, int64 *sealed, int64 *remaining,
+			   SealDigests *present)
 {
 	SpiArgs		args = {0};
 	StringInfoData p;
@@ -910,6 +906,8 @@ AuditCheckSeal(SealReader *r, int64 seal_id, int64 *remaining, SealDigests *pres
 	s = ParseSeal(r, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 	initStringInfo(&p);
 	present->n = 0;
+	*sealed = s->f.events;
+	*remaining = 0;
 	if (s->malformed)
 		AppendProblem(&p, "seal edited: its %s is not one seal() writes", s->malformed);
 	else if (!s->self_ok)
@@ -918,7 +916,7 @@ AuditCheckSeal(SealReader *r, int64 seal_id, int64 *remaining, SealDigests *pres
 	{
 		purges = LoadPurges(seal_id, seal_id, &n_purges);
 		purge = FindPurge(purges, n_purges, seal_id);
-		SealReaderDigest(r, s->lo, s->hi, true, present);
+		SealReaderDigest(r, s->lo, s->hi, false, present);
 		CheckEvents(r, &p, s, purge, present->items, present->n);
 		*remaining = s->f.events - (purge ? purge->events : 0);
 		FreePurges(purges, n_purges);

@@ -78,7 +78,7 @@ check "the purge is a line in the server log" 1 \
 unguard "UPDATE auditlog.seal_purges SET removed = overlay(removed PLACING '\\xff'::bytea FROM 20) WHERE seal_id = 1;
          UPDATE auditlog.seal_purges SET events = events + 1 WHERE seal_id = 2;"
 check "a flipped digest in a purge record breaks its seal" \
-      "1|f|dictionary string changed: a label or action its events show is not the one sealed, or a purge record of it was edited" \
+      "1|f|event changed: the content of its events is not the one sealed (or a dictionary string they show, or a purge record of it)" \
       "$(q -d $db -c "SELECT seal_id, ok, problem FROM auditlog.verify(1, 1)")"
 check "a purge record's count changed breaks its seal" \
       "2|f|purge record edited: its digests are not those of the events it removed" \
