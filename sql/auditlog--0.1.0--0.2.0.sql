@@ -91,3 +91,44 @@ $$;
 ---------------------------------------------------------------------------
 
 ALTER TABLE auditlog.summary_state REPLICA IDENTITY FULL;
+
+---------------------------------------------------------------------------
+-- Hardening: the schema
+---------------------------------------------------------------------------
+
+-- A 0.1.0 database whose schema auditlog was made (and is still owned) by
+-- someone who is no superuser: that role could have dropped or changed the
+-- log. The update refuses, so that a DBA looks before anything goes on.
+DO $$
+DECLARE
+    owner_name pg_catalog.text;
+    owner_super boolean;
+    stranger pg_catalog.text;
+BEGIN
+    SELECT r.rolname, r.rolsuper INTO owner_name, owner_super
+      FROM pg_catalog.pg_namespace n
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+     WHERE n.oid OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace;
+    IF NOT owner_super THEN
+        RAISE EXCEPTION 'schema "%" is owned by role "%", which is not a superuser', '@extschema@', owner_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Its owner could have dropped or changed the audit log.',
+                  HINT = pg_catalog.format('Check the schema for objects that are not the extension''s, give it to a superuser (ALTER SCHEMA %s OWNER TO postgres), then update again.', '@extschema@');
+    END IF;
+    SELECT pg_catalog.min(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)) INTO stranger
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+       AND d.refobjid OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                        WHERE e.classid OPERATOR(pg_catalog.=) d.classid
+                          AND e.objid OPERATOR(pg_catalog.=) d.objid
+                          AND e.deptype OPERATOR(pg_catalog.=) 'e')
+       AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_extension'::pg_catalog.regclass;
+    IF stranger IS NOT NULL THEN
+        RAISE WARNING 'schema "%" holds objects that are not part of extension auditlog, such as %', '@extschema@', stranger
+            USING HINT = 'Move them out of the schema: only the extension''s objects belong there.';
+    END IF;
+END
+$$;
+
+

@@ -2,6 +2,70 @@
 
 \echo Use "CREATE EXTENSION auditlog" to load this file. \quit
 
+---------------------------------------------------------------------------
+-- Hardening: the schema must be the extension's alone
+---------------------------------------------------------------------------
+
+-- A schema auditlog that existed before CREATE EXTENSION must be empty and
+-- owned by a superuser, with CREATE granted to no one else: its owner could
+-- drop it (and the log with it), and whoever may create objects in it could
+-- plant look-alikes. A restore from pg_dump creates it empty, owned by the
+-- restoring superuser, just before CREATE EXTENSION, and passes. This runs
+-- first, before anything is created in the schema.
+DO $$
+DECLARE
+    nsp pg_catalog.oid := '@extschema@'::pg_catalog.regnamespace;
+    owner_name pg_catalog.text;
+    owner_super boolean;
+    objects pg_catalog.int8;
+    one_object pg_catalog.text;
+    creator pg_catalog.text;
+BEGIN
+    SELECT r.rolname, r.rolsuper INTO owner_name, owner_super
+      FROM pg_catalog.pg_namespace n
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+     WHERE n.oid OPERATOR(pg_catalog.=) nsp;
+    IF NOT owner_super THEN
+        RAISE EXCEPTION 'schema "%" is owned by role "%", which is not a superuser', '@extschema@', owner_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The owner of the schema could drop the audit log with it.',
+                  HINT = pg_catalog.format('Drop the schema, or give it to a superuser (ALTER SCHEMA %s OWNER TO postgres), then CREATE EXTENSION auditlog again.', '@extschema@');
+    END IF;
+    SELECT pg_catalog.count(*), pg_catalog.min(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid))
+      INTO objects, one_object
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+       AND d.refobjid OPERATOR(pg_catalog.=) nsp
+       AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                AND d.objid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                     WHERE e.extname OPERATOR(pg_catalog.=) 'auditlog'));
+    IF objects OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'schema "%" is not empty: % is in it', '@extschema@', one_object
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('It holds %s object(s); the extension needs a schema of its own.', objects),
+                  HINT = 'Move or drop those objects (or the schema), then CREATE EXTENSION auditlog again.';
+    END IF;
+    SELECT pg_catalog.min(CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC' ELSE r.rolname::pg_catalog.text END)
+      INTO creator
+      FROM pg_catalog.pg_namespace n
+     CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
+      LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+     WHERE n.oid OPERATOR(pg_catalog.=) nsp
+       AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+       AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+       AND (a.grantee OPERATOR(pg_catalog.=) 0 OR NOT r.rolsuper);
+    IF creator IS NOT NULL THEN
+        RAISE EXCEPTION 'role "%" may create objects in schema "%"', creator, '@extschema@'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Whoever may create objects in the schema could put look-alikes of the extension''s objects there.',
+                  HINT = pg_catalog.format('REVOKE CREATE ON SCHEMA %s FROM %s, then CREATE EXTENSION auditlog again.',
+                                           '@extschema@',
+                                           CASE WHEN creator OPERATOR(pg_catalog.=) 'PUBLIC' THEN creator
+                                                ELSE pg_catalog.quote_ident(creator) END);
+    END IF;
+END
+$$;
+
 -- Schema usage is public so that anyone can name the outcome type and the
 -- display helpers; every table and every function that reads or writes
 -- events is closed to PUBLIC and granted explicitly (see README).

@@ -5,7 +5,10 @@
  *
  * The C code never looks its objects up by a schema name the caller could
  * have taken over: the schema is the one pg_extension records for the
- * extension, and the relations are looked up in it. Everything is cached
+ * extension, the relations are looked up in it, and a relation found there
+ * is used only if it belongs to the extension (pg_depend says so; an index
+ * through its table), so that a look-alike put in the schema, under a name
+ * freed by a rename, is never written to. Everything is cached
  * per backend and forgotten, together with every cache built on it, when a
  * relcache invalidation names one of the relations (DROP EXTENSION, a
  * restore, DDL on them) or the whole relcache.
@@ -17,7 +20,10 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "access/stratnum.h"
 #include "catalog/pg_am.h"
@@ -62,6 +68,7 @@ static int	n_reset_callbacks = 0;
 static void ResetAll(void);
 static void RelcacheCallback(Datum arg, Oid relid);
 static void LoadExtension(void);
+static bool BelongsToExtension(Oid relid);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -128,6 +135,17 @@ LoadExtension(void)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
+
+/* True when the relation is one of the extension's own (an index: its table's). */
+static bool
+BelongsToExtension(Oid relid)
+{
+	Oid			member = relid;
+
+	if (get_rel_relkind(relid) == RELKIND_INDEX)
+		member = IndexGetRelation(relid, false);
+	return getExtensionOfObject(RelationRelationId, member) == extension_oid;
 }
 
 /* ------------------------------------------------------------------------
@@ -208,6 +226,13 @@ AuditRelid(AuditRelation rel)
 					 errmsg("relation \"%s\" of extension auditlog does not exist",
 							relation_names[rel]),
 					 errhint("The auditlog extension is damaged; reinstall it.")));
+		if (!BelongsToExtension(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("relation \"%s.%s\" is not part of extension auditlog",
+							get_namespace_name(extension_schema), relation_names[rel]),
+					 errdetail("Something else took the name of one of the extension's relations."),
+					 errhint("Drop or rename that relation; ALTER EXTENSION auditlog UPDATE does not fix it.")));
 		relids[rel] = relid;
 	}
 	return relids[rel];
@@ -223,7 +248,8 @@ AuditOutcomeTypeOid(void)
 											CStringGetDatum("outcome"),
 											ObjectIdGetDatum(AuditSchemaOid()));
 
-		if (!OidIsValid(typid))
+		if (!OidIsValid(typid) ||
+			getExtensionOfObject(TypeRelationId, typid) != AuditExtensionOid(false))
 			elog(ERROR, "auditlog: type outcome is missing");
 		outcome_type = typid;
 	}
