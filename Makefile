@@ -18,6 +18,7 @@ OBJS = \
 	src/row_json.o \
 	src/registry.o \
 	src/ddl.o \
+	src/ddl_guard.o \
 	src/trigger.o \
 	src/search_filters.o \
 	src/summary.o \

@@ -132,3 +132,33 @@ END
 $$;
 
 
+---------------------------------------------------------------------------
+-- Hardening: DDL on auditlog's objects and on registered tables
+---------------------------------------------------------------------------
+
+-- The event triggers now also guard auditlog's objects and watch the
+-- triggers of registered tables: more command tags.
+DROP EVENT TRIGGER auditlog_follow_alter;
+DROP EVENT TRIGGER auditlog_check_attach;
+COMMENT ON FUNCTION auditlog.follow_ddl() IS
+    'Event trigger keeping auditlog.registry in step with DDL, guarding auditlog''s objects and the triggers of registered tables';
+CREATE EVENT TRIGGER auditlog_follow_alter ON ddl_command_end
+    WHEN TAG IN ('ALTER AGGREGATE', 'ALTER DOMAIN', 'ALTER FOREIGN TABLE', 'ALTER FUNCTION',
+                 'ALTER INDEX', 'ALTER MATERIALIZED VIEW', 'ALTER OPERATOR', 'ALTER OPERATOR CLASS',
+                 'ALTER OPERATOR FAMILY', 'ALTER POLICY', 'ALTER PROCEDURE', 'ALTER ROUTINE',
+                 'ALTER RULE', 'ALTER SCHEMA', 'ALTER SEQUENCE', 'ALTER STATISTICS', 'ALTER TABLE',
+                 'ALTER TRIGGER', 'ALTER TYPE', 'ALTER VIEW', 'COMMENT', 'CREATE AGGREGATE',
+                 'CREATE DOMAIN', 'CREATE FOREIGN TABLE', 'CREATE FUNCTION', 'CREATE INDEX',
+                 'CREATE MATERIALIZED VIEW', 'CREATE OPERATOR', 'CREATE OPERATOR CLASS',
+                 'CREATE OPERATOR FAMILY', 'CREATE POLICY', 'CREATE PROCEDURE', 'CREATE RULE',
+                 'CREATE SCHEMA', 'CREATE SEQUENCE', 'CREATE STATISTICS', 'CREATE TABLE',
+                 'CREATE TABLE AS', 'CREATE TRIGGER', 'CREATE TYPE', 'CREATE VIEW', 'DROP RULE',
+                 'DROP TRIGGER', 'GRANT', 'SECURITY LABEL', 'SELECT INTO')
+    EXECUTE FUNCTION auditlog.follow_ddl();
+CREATE EVENT TRIGGER auditlog_check_attach ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE TRIGGER', 'DROP RULE',
+                 'DROP TRIGGER')
+    EXECUTE FUNCTION auditlog.follow_ddl();
+ALTER EVENT TRIGGER auditlog_follow_alter ENABLE ALWAYS;
+ALTER EVENT TRIGGER auditlog_check_attach ENABLE ALWAYS;
+

@@ -484,16 +484,30 @@ COMMENT ON FUNCTION auditlog.unregister_table(regclass) IS
     'Stops auditing a table; its past events stay';
 
 -- The registry follows the audited tables: renamed and dropped columns,
--- dropped tables.
+-- dropped tables. The same event triggers guard auditlog's own objects and
+-- watch DDL that would switch auditing of a registered table off (README,
+-- "What the guards cover"); the tags are every command that can change
+-- either.
 CREATE FUNCTION auditlog.follow_ddl() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'auditlog_follow_ddl' LANGUAGE C;
 COMMENT ON FUNCTION auditlog.follow_ddl() IS
-    'Event trigger keeping auditlog.registry in step with ALTER TABLE and DROP TABLE';
+    'Event trigger keeping auditlog.registry in step with DDL, guarding auditlog''s objects and the triggers of registered tables';
 CREATE EVENT TRIGGER auditlog_follow_alter ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE SCHEMA')
+    WHEN TAG IN ('ALTER AGGREGATE', 'ALTER DOMAIN', 'ALTER FOREIGN TABLE', 'ALTER FUNCTION',
+                 'ALTER INDEX', 'ALTER MATERIALIZED VIEW', 'ALTER OPERATOR', 'ALTER OPERATOR CLASS',
+                 'ALTER OPERATOR FAMILY', 'ALTER POLICY', 'ALTER PROCEDURE', 'ALTER ROUTINE',
+                 'ALTER RULE', 'ALTER SCHEMA', 'ALTER SEQUENCE', 'ALTER STATISTICS', 'ALTER TABLE',
+                 'ALTER TRIGGER', 'ALTER TYPE', 'ALTER VIEW', 'COMMENT', 'CREATE AGGREGATE',
+                 'CREATE DOMAIN', 'CREATE FOREIGN TABLE', 'CREATE FUNCTION', 'CREATE INDEX',
+                 'CREATE MATERIALIZED VIEW', 'CREATE OPERATOR', 'CREATE OPERATOR CLASS',
+                 'CREATE OPERATOR FAMILY', 'CREATE POLICY', 'CREATE PROCEDURE', 'CREATE RULE',
+                 'CREATE SCHEMA', 'CREATE SEQUENCE', 'CREATE STATISTICS', 'CREATE TABLE',
+                 'CREATE TABLE AS', 'CREATE TRIGGER', 'CREATE TYPE', 'CREATE VIEW', 'DROP RULE',
+                 'DROP TRIGGER', 'GRANT', 'SECURITY LABEL', 'SELECT INTO')
     EXECUTE FUNCTION auditlog.follow_ddl();
 CREATE EVENT TRIGGER auditlog_check_attach ON ddl_command_start
-    WHEN TAG IN ('ALTER TABLE')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE TRIGGER', 'DROP RULE',
+                 'DROP TRIGGER')
     EXECUTE FUNCTION auditlog.follow_ddl();
 CREATE EVENT TRIGGER auditlog_follow_drop ON sql_drop
     EXECUTE FUNCTION auditlog.follow_ddl();

@@ -17,6 +17,7 @@
 #include "catalog.h"
 #include "event.h"
 #include "labels.h"
+#include "owner.h"
 #include "spi_util.h"
 #include "table_info.h"
 #include "validate.h"
@@ -163,6 +164,7 @@ _PG_init(void)
 	DefineSettings();
 
 	CatalogInit();
+	OwnerInit();
 	SpiUtilInit();
 	LabelsInit();
 	EventFormInit();

@@ -10,7 +10,9 @@
  * attached to or detached from an audited table gains or loses the
  * statement trigger; before ALTER TABLE, attaching a registered table below
  * an audited one is refused; after a DROP, the registrations of tables
- * that no longer exist go. Each case has its handler below.
+ * that no longer exist go. Each case has its handler below. The same
+ * events also guard auditlog's own objects (ddl_guard.c), except for the
+ * extension's own scripts and SQL.
  *
  * Names in the command are resolved first, with the caller's search_path;
  * the handlers then run as the extension's owner with a pinned one.
@@ -22,12 +24,15 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 
 #include "catalog.h"
+#include "ddl_watch.h"
 #include "owner.h"
 #include "registry.h"
 #include "spi_util.h"
@@ -229,6 +234,10 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 	Node	   *parsetree;
 	AuditOwnerState st;
 	DdlTarget	target;
+	bool		guarded;
+	bool		superuser_caller = superuser();
+	char	   *caller = GetUserNameFromId(GetUserId(), false);
+	const char *tag;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -236,26 +245,39 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 				 errmsg("auditlog.follow_ddl() must be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
 	parsetree = trigdata->parsetree;
+	tag = GetCommandTagName(trigdata->tag);
 
 	/* nothing to follow while the extension itself is being dropped */
 	if (!AuditExtensionPresent())
 		PG_RETURN_VOID();
+	/* the extension's own scripts and SQL pass the guards */
+	guarded = !AuditRunningInternally() &&
+		!(creating_extension && CurrentExtensionObject == AuditExtensionOid(true));
 
 	ResolveTarget(parsetree, &target);
 	AuditConnectAsOwner(&st);
 	if (strcmp(trigdata->event, "sql_drop") == 0)
+	{
+		if (guarded)
+			GuardOwnObjectsDropped(superuser_caller, caller, tag);
 		OnSqlDrop();
+	}
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
 	{
 		if (IsA(parsetree, AlterTableStmt))
 			OnAlterTableStart((AlterTableStmt *) parsetree, &target);
 	}
-	else if (IsA(parsetree, RenameStmt))
-		OnRenameColumn((RenameStmt *) parsetree, &target);
-	else if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateSchemaStmt))
-		OnCreateTables();
-	else if (IsA(parsetree, AlterTableStmt))
-		OnAlterTableEnd((AlterTableStmt *) parsetree, &target);
+	else
+	{
+		if (guarded)
+			GuardOwnObjectsEnd(superuser_caller, caller, tag, parsetree);
+		if (IsA(parsetree, RenameStmt))
+			OnRenameColumn((RenameStmt *) parsetree, &target);
+		else if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateSchemaStmt))
+			OnCreateTables();
+		else if (IsA(parsetree, AlterTableStmt))
+			OnAlterTableEnd((AlterTableStmt *) parsetree, &target);
+	}
 	AuditFinishAsOwner(&st);
 	PG_RETURN_VOID();
 }

@@ -69,10 +69,12 @@ value auditlog_rt_schema_old 'ALTER SCHEMA auditlog OWNER TO CURRENT_USER' >/dev
 check 'given to a superuser, the schema lets the update through' \
     psql_ auditlog_rt_schema_old -c 'ALTER EXTENSION auditlog UPDATE'
 
-# Look-alikes: a superuser moves a table of the extension aside and puts
-# another in its place; the C code writes into neither.
+# Look-alikes: a superuser moves a table of the extension aside (warned)
+# and puts another in its place; the C code writes into neither.
 "$PSQL" -X -q -d $db -c 'ALTER TABLE auditlog.labels RENAME TO labels_aside' \
     -c 'CREATE TABLE auditlog.labels (id int, kind "char", label text)' >"$TMP/aside" 2>&1
+contains 'moving a table of the extension aside is warned about, even for a superuser' "$TMP/aside" \
+    'WARNING:  ALTER TABLE auditlog.labels_aside, in the schema of extension auditlog, by superuser'
 "$PSQL" -X -q -d $db -c "SELECT auditlog.log_event('auth.login', actor => 'Someone New')" >"$TMP/lookalike" 2>&1
 contains 'the C code refuses a relation of the right name that is not the extension'"'"'s' "$TMP/lookalike" \
     'ERROR:  relation "auditlog.labels" is not part of extension auditlog'
