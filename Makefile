@@ -17,8 +17,11 @@ OBJS = \
 	src/table_info.o \
 	src/row_json.o \
 	src/registry.o \
+	src/registry_checks.o \
 	src/ddl.o \
 	src/ddl_guard.o \
+	src/ddl_watch.o \
+	src/audit_state.o \
 	src/trigger.o \
 	src/search_filters.o \
 	src/summary.o \

@@ -162,3 +162,39 @@ CREATE EVENT TRIGGER auditlog_check_attach ON ddl_command_start
 ALTER EVENT TRIGGER auditlog_follow_alter ENABLE ALWAYS;
 ALTER EVENT TRIGGER auditlog_check_attach ENABLE ALWAYS;
 
+---------------------------------------------------------------------------
+-- Hardening: whether a registered table is really audited
+---------------------------------------------------------------------------
+
+-- Whether a registered table is really audited: its triggers are there,
+-- are auditlog's and fire, and no INSTEAD rule sends its changes elsewhere.
+CREATE FUNCTION auditlog.auditing_problem(tbl regclass) RETURNS text
+    AS 'MODULE_PATHNAME', 'auditlog_auditing_problem'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auditlog.auditing_problem(regclass) IS
+    'Why changes to a registered table would not all be events (a trigger missing, disabled, replaced; an INSTEAD rule), or NULL';
+
+CREATE OR REPLACE VIEW auditlog.registered_tables AS
+SELECT r.tbl AS table_name,
+       r.resource_type,
+       CASE WHEN r.id_column IS NOT NULL THEN ARRAY[r.id_column] ELSE
+                (SELECT array_agg(a.attname ORDER BY k.ord)
+                   FROM pg_catalog.pg_index i
+                  CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  WHERE i.indrelid = r.tbl AND i.indisprimary
+                    AND k.ord <= i.indnkeyatts) END AS id_columns,
+       r.exclude_columns,
+       r.redact_columns,
+       r.org_column,
+       r.registered_at,
+       r.registered_by,
+       p.problem IS NULL AS active,
+       p.problem
+  FROM auditlog.registry r
+ CROSS JOIN LATERAL (SELECT auditlog.auditing_problem(r.tbl) AS problem) p;
+COMMENT ON VIEW auditlog.registered_tables IS
+    'The tables whose INSERT, UPDATE, DELETE and TRUNCATE are events, with their options; '
+    'active is false, and problem says why, when some of their changes would not be';
+
+

@@ -8,11 +8,12 @@
  * table is renamed or forgotten in its options (so that an excluded or
  * redacted column stays so under its new name); a partition created in,
  * attached to or detached from an audited table gains or loses the
- * statement trigger; before ALTER TABLE, attaching a registered table below
- * an audited one is refused; after a DROP, the registrations of tables
- * that no longer exist go. Each case has its handler below. The same
- * events also guard auditlog's own objects (ddl_guard.c), except for the
- * extension's own scripts and SQL.
+ * statement trigger; before ALTER TABLE, attaching a registered table or a
+ * foreign table below an audited one is refused; after a DROP, the
+ * registrations of tables that no longer exist go. Each case has its
+ * handler below. The same events also guard auditlog's own objects
+ * (ddl_guard.c) and watch DDL that would switch auditing of a registered
+ * table off (ddl_watch.c), except for the extension's own scripts and SQL.
  *
  * Names in the command are resolved first, with the caller's search_path;
  * the handlers then run as the extension's owner with a pinned one.
@@ -22,6 +23,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -152,6 +154,8 @@ OnAlterTableStart(AlterTableStmt *stmt, DdlTarget *target)
 
 		if (cmd->subtype != AT_AttachPartition || !RegistryAudits(target->relid))
 			continue;
+		if (OidIsValid(part) && get_rel_relkind(part) == RELKIND_FOREIGN_TABLE)
+			AuditRefuseForeignPartition(get_rel_name(part), target->relid);
 		if (OidIsValid(part) && RegistryHas(part))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -234,6 +238,7 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 	Node	   *parsetree;
 	AuditOwnerState st;
 	DdlTarget	target;
+	WatchTarget wt;
 	bool		guarded;
 	bool		superuser_caller = superuser();
 	char	   *caller = GetUserNameFromId(GetUserId(), false);
@@ -255,6 +260,8 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 		!(creating_extension && CurrentExtensionObject == AuditExtensionOid(true));
 
 	ResolveTarget(parsetree, &target);
+	if (guarded)
+		WatchResolve(parsetree, &wt);
 	AuditConnectAsOwner(&st);
 	if (strcmp(trigdata->event, "sql_drop") == 0)
 	{
@@ -266,6 +273,8 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 	{
 		if (IsA(parsetree, AlterTableStmt))
 			OnAlterTableStart((AlterTableStmt *) parsetree, &target);
+		if (guarded && WatchesCommand(parsetree))
+			WatchStart(parsetree, &wt);
 	}
 	else
 	{
@@ -273,10 +282,17 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 			GuardOwnObjectsEnd(superuser_caller, caller, tag, parsetree);
 		if (IsA(parsetree, RenameStmt))
 			OnRenameColumn((RenameStmt *) parsetree, &target);
-		else if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateSchemaStmt))
+		else if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt) ||
+				 IsA(parsetree, CreateSchemaStmt))
 			OnCreateTables();
 		else if (IsA(parsetree, AlterTableStmt))
 			OnAlterTableEnd((AlterTableStmt *) parsetree, &target);
+		if (guarded)
+		{
+			WatchCheckStructure(&wt);
+			if (WatchesCommand(parsetree))
+				WatchEnd(parsetree, superuser_caller, tag);
+		}
 	}
 	AuditFinishAsOwner(&st);
 	PG_RETURN_VOID();

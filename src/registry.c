@@ -30,6 +30,7 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
+#include "ddl_watch.h"
 #include "owner.h"
 #include "registry.h"
 #include "spi_util.h"
@@ -484,20 +485,37 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 	Relation	rel;
 	RegisterOptions opt;
 	AuditOwnerState st;
+	bool		registered_before;
+	char	   *problem;
+	Oid			relid;
 
 	PreventCommandIfReadOnly("auditlog.register_table()");
 	rel = OpenArgTable(fcinfo, ShareRowExclusiveLock);
+	relid = RelationGetRelid(rel);
 	CheckTarget(rel);
 	ReadOptions(fcinfo, rel, &opt);
+	AuditConnectAsOwner(&st);
+	registered_before = RegistryHas(relid);
+	AuditFinishAsOwner(&st);
 
 	AuditConnectAsOwner(&st);
+	RegistryCheckStructure(rel);
+	problem = registered_before ? AuditingProblem(relid) : NULL;
 	StoreRegistration(rel, &opt);
 	InstallTriggers(rel);
 	DescribeActions(rel, opt.resource_type);
 	AuditFinishAsOwner(&st);
 
 	CacheInvalidateRelcache(rel);
+	/* closed (still locked) first: ALTER TABLE refuses a table in use */
 	table_close(rel, NoLock);
+
+	/* registering again switches auditing back on, on the record */
+	AuditConnectAsOwner(&st);
+	(void) RegistrySwitchOnTriggers(relid);
+	if (problem && AuditingProblem(relid) == NULL)
+		AuditLogAuditingSwitch(relid, "auditlog.auditing_on", NULL, "auditlog.register_table()");
+	AuditFinishAsOwner(&st);
 	PG_RETURN_VOID();
 }
 
@@ -516,6 +534,7 @@ auditlog_unregister_table(PG_FUNCTION_ARGS)
 	SpiArg(&args, REGCLASSOID, ObjectIdGetDatum(RelationGetRelid(rel)));
 
 	AuditConnectAsOwner(&st);
+	RegistryCheckUnregister(rel);
 	if (SpiExec("DELETE FROM auditlog.registry WHERE tbl OPERATOR(pg_catalog.=) $1",
 				&args, SPI_OK_DELETE) == 0)
 		ereport(ERROR,

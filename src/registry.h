@@ -9,6 +9,7 @@
 #define AUDITLOG_REGISTRY_H
 
 #include "nodes/pg_list.h"
+#include "utils/relcache.h"
 
 /* These run SQL: call them inside AuditConnectAsOwner(). */
 extern bool RegistryHas(Oid relid);
@@ -17,5 +18,10 @@ extern void RegistryAddStatementTriggers(Oid relid);
 extern void RegistryDropStatementTriggers(Oid relid);
 
 extern char *QualifiedRelationName(Oid relid);
+
+/* registry_checks.c: these run SQL, as the owner */
+extern void RegistryCheckStructure(Relation rel);
+extern void RegistryCheckUnregister(Relation rel);
+extern bool RegistrySwitchOnTriggers(Oid table);
 
 #endif							/* AUDITLOG_REGISTRY_H */
