@@ -4,16 +4,17 @@
  *	  The registry follows DDL on audited tables: renames, drops, partitions.
  *
  * One event trigger function, auditlog.follow_ddl(), behind three event
- * triggers: after ALTER TABLE, a renamed or dropped column of a registered
- * table is renamed or forgotten in its options (so that an excluded or
- * redacted column stays so under its new name); a partition created in,
- * attached to or detached from an audited table gains or loses the
- * statement trigger; before ALTER TABLE, attaching a registered table or a
- * foreign table below an audited one is refused; after a DROP, the
- * registrations of tables that no longer exist go. Each case has its
- * handler below. The same events also guard auditlog's own objects
- * (ddl_guard.c) and watch DDL that would switch auditing of a registered
- * table off (ddl_watch.c), except for the extension's own scripts and SQL.
+ * triggers: after a column of a registered table is renamed (through the
+ * table, an inheritance parent, or the composite type of a typed table)
+ * or dropped, its options follow (so that an excluded or redacted column
+ * stays so under its new name); a partition created in, attached to or
+ * detached from an audited table gains or loses the statement trigger;
+ * before ALTER TABLE, attaching a registered table or a foreign table below
+ * an audited one is refused; after a DROP, the registrations of tables
+ * that no longer exist go. Each case has its handler below. The same
+ * events also guard auditlog's own objects (ddl_guard.c) and watch DDL
+ * that would switch auditing of a registered table off (ddl_watch.c),
+ * except for the extension's own scripts and SQL.
  *
  * Names in the command are resolved first, with the caller's search_path;
  * the handlers then run as the extension's owner with a pinned one.
@@ -24,6 +25,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -48,6 +50,7 @@ typedef struct DdlTarget
 
 static void ResolveTarget(Node *parsetree, DdlTarget *target);
 static void RenameColumn(Oid relid, const char *oldname, const char *newname);
+static List *TypedTables(Oid typrelid);
 static void OnSqlDrop(void);
 static void OnAlterTableStart(AlterTableStmt *stmt, DdlTarget *target);
 static void OnRenameColumn(RenameStmt *stmt, DdlTarget *target);
@@ -78,9 +81,26 @@ ResolveTarget(Node *parsetree, DdlTarget *target)
 		}
 	}
 	else if (IsA(parsetree, RenameStmt) &&
-			 ((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN &&
+			 (((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN ||
+			  ((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE) &&
 			 ((RenameStmt *) parsetree)->relation)
 		target->relid = RangeVarGetRelid(((RenameStmt *) parsetree)->relation, NoLock, true);
+}
+
+/* The tables (and partitions below them) whose rows are of a composite type's relation. */
+static List *
+TypedTables(Oid typrelid)
+{
+	SpiArgs		args = {0};
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	SpiArg(&args, OIDOID, ObjectIdGetDatum(get_rel_type_id(typrelid)));
+	SpiExec("SELECT c.oid FROM pg_catalog.pg_class c WHERE c.reloftype OPERATOR(pg_catalog.=) $1",
+			&args, SPI_OK_SELECT);
+	foreach(lc, SpiColumnOids(1))
+		tables = list_concat(tables, find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
+	return tables;
 }
 
 /* Renames a column in every option of a registered table. */
@@ -167,16 +187,35 @@ OnAlterTableStart(AlterTableStmt *stmt, DdlTarget *target)
 	}
 }
 
-/* ALTER TABLE RENAME COLUMN of a registered table: the options follow the new name. */
+/*
+ * A column renamed (ALTER TABLE, VIEW, MATERIALIZED VIEW or FOREIGN TABLE
+ * ... RENAME COLUMN, which rename it in the inheritance children too, or
+ * ALTER TYPE ... RENAME ATTRIBUTE ... CASCADE, which renames it in the
+ * typed tables): the options of every registered table that had it follow
+ * the new name.
+ */
 static void
 OnRenameColumn(RenameStmt *stmt, DdlTarget *target)
 {
-	if (stmt->renameType != OBJECT_COLUMN || !stmt->relation)
+	List	   *tables;
+	ListCell   *lc;
+
+	if ((stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_ATTRIBUTE) ||
+		!OidIsValid(target->relid))
 		return;
-	if (RegistryHas(target->relid))
+	if (stmt->renameType == OBJECT_ATTRIBUTE)
+		tables = TypedTables(target->relid);
+	else
+		tables = find_all_inheritors(target->relid, NoLock, NULL);
+	foreach(lc, tables)
 	{
-		RenameColumn(target->relid, stmt->subname, stmt->newname);
-		CacheInvalidateRelcacheByRelid(target->relid);
+		Oid			relid = lfirst_oid(lc);
+
+		if (RegistryHas(relid))
+		{
+			RenameColumn(relid, stmt->subname, stmt->newname);
+			CacheInvalidateRelcacheByRelid(relid);
+		}
 	}
 }
 
