@@ -22,6 +22,7 @@ OBJS = \
 	src/ddl_guard.o \
 	src/ddl_watch.o \
 	src/audit_state.o \
+	src/restore.o \
 	src/trigger.o \
 	src/search_filters.o \
 	src/summary.o \
@@ -40,7 +41,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 # test/output_iso.
 # test/specs/label_first_use.spec is left out until writers stop waiting on
 # another transaction's new dictionary rows (its header says why).
-ISOLATION = summary_late_commit summarize_concurrent
+ISOLATION = restore_live_log summary_late_commit summarize_concurrent
 ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

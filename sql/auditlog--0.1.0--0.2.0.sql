@@ -163,6 +163,55 @@ ALTER EVENT TRIGGER auditlog_follow_alter ENABLE ALWAYS;
 ALTER EVENT TRIGGER auditlog_check_attach ENABLE ALWAYS;
 
 ---------------------------------------------------------------------------
+-- Hardening: restores
+---------------------------------------------------------------------------
+
+-- The id sequences leave the dump (a restore moves them, see below); the
+-- built-in actions join it.
+ALTER EXTENSION auditlog DROP SEQUENCE auditlog.event_store_id_seq;
+ALTER EXTENSION auditlog ADD SEQUENCE auditlog.event_store_id_seq;
+ALTER EXTENSION auditlog DROP SEQUENCE auditlog.labels_id_seq;
+ALTER EXTENSION auditlog ADD SEQUENCE auditlog.labels_id_seq;
+ALTER EXTENSION auditlog DROP SEQUENCE auditlog.action_types_id_seq;
+ALTER EXTENSION auditlog ADD SEQUENCE auditlog.action_types_id_seq;
+SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types', '');
+
+-- Restores: only a restore (or a superuser by hand) inserts into these
+-- tables with SQL; the extension itself writes events straight into the
+-- heap and its labels and actions with auditlog.internal on. These
+-- triggers refuse restored rows that would corrupt a live log, merge the
+-- built-in actions, and move the id sequences past what was restored.
+CREATE FUNCTION auditlog.restore_row() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_restore_row' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.restore_row() IS
+    'BEFORE INSERT trigger of the audit tables: refuses restored rows that would mix with rows written here';
+CREATE FUNCTION auditlog.restore_statement() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_restore_statement' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.restore_statement() IS
+    'AFTER INSERT statement trigger of the audit tables: moves their id sequence past the restored rows';
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.event_store
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.event_store
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.labels
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.labels
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.action_types
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.action_types
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER restore_statement;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER restore_statement;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER restore_statement;
+REVOKE EXECUTE ON FUNCTION auditlog.restore_row() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.restore_statement() FROM PUBLIC;
+
+
+---------------------------------------------------------------------------
 -- Hardening: whether a registered table is really audited
 ---------------------------------------------------------------------------
 

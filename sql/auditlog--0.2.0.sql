@@ -300,13 +300,14 @@ SELECT e.id,
 COMMENT ON VIEW auditlog.events IS
     'Every event: when, who, what, on which resource, with what outcome, and its context';
 
--- pg_dump keeps the events, the dictionaries and the sequences' positions.
+-- pg_dump keeps the events and the dictionaries, the built-in actions too
+-- (their descriptions may have been edited; a restore merges them into the
+-- ones CREATE EXTENSION made). The id sequences are not dumped: a restore
+-- moves them past the rows it brings (see "Restores" below), where pg_dump
+-- would set them only after all the data, under events written meanwhile.
 SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store', '');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('auditlog.labels', '');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.labels_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types', 'WHERE NOT builtin');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types', '');
 
 ---------------------------------------------------------------------------
 -- Append-only
@@ -685,6 +686,45 @@ COMMENT ON FUNCTION auditlog.summarize(bigint) IS
     'Brings the precomputed counts up to date by at most max_events events; returns how many it added';
 REVOKE ALL ON auditlog.event_counts, auditlog.summary_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.summarize(bigint) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Hardening: restores
+---------------------------------------------------------------------------
+
+-- Restores: only a restore (or a superuser by hand) inserts into these
+-- tables with SQL; the extension itself writes events straight into the
+-- heap and its labels and actions with auditlog.internal on. These
+-- triggers refuse restored rows that would corrupt a live log, merge the
+-- built-in actions, and move the id sequences past what was restored.
+CREATE FUNCTION auditlog.restore_row() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_restore_row' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.restore_row() IS
+    'BEFORE INSERT trigger of the audit tables: refuses restored rows that would mix with rows written here';
+CREATE FUNCTION auditlog.restore_statement() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_restore_statement' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.restore_statement() IS
+    'AFTER INSERT statement trigger of the audit tables: moves their id sequence past the restored rows';
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.event_store
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.event_store
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.labels
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.labels
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.action_types
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.action_types
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER restore_statement;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER restore_statement;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER restore_statement;
+REVOKE EXECUTE ON FUNCTION auditlog.restore_row() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.restore_statement() FROM PUBLIC;
+
 
 ---------------------------------------------------------------------------
 -- Hardening: whether a registered table is really audited

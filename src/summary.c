@@ -194,8 +194,9 @@ AddToCounts(int64 upto, int64 target)
 }
 
 /*
- * Records the next horizon: the sequence's last value and, read after it,
- * the next transaction id; every xid that took an id <= last is older.
+ * Records the next horizon: the last id the sequence handed out (see
+ * LastEventId) and, read after it, the next transaction id; every xid
+ * that took an id <= last is older.
  */
 static void
 RecordHorizon(int64 pending_upto)
@@ -203,7 +204,7 @@ RecordHorizon(int64 pending_upto)
 	SpiArgs		args = {0};
 	int64		last;
 
-	SpiExec("SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+	SpiExec("SELECT CASE WHEN is_called THEN last_value ELSE last_value OPERATOR(pg_catalog.-) 1 END"
 			" FROM auditlog.event_store_id_seq", NULL, SPI_OK_SELECT);
 	last = SpiFirstInt64(0);
 	if (last <= pending_upto)
@@ -230,13 +231,17 @@ SummarizedUpto(void)
 	return SpiFirstInt64(0);
 }
 
-/* The last event id handed out, whether or not its transaction committed. */
+/*
+ * The last event id handed out, whether or not its transaction committed.
+ * A sequence not yet called hands out last_value next: the ids below it
+ * may be taken (a restore sets it so, after the rows it brought).
+ */
 static int64
 LastEventId(void)
 {
 	SpiArgs		args = {0};
 
-	SpiQuery("SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END"
+	SpiQuery("SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value OPERATOR(pg_catalog.-) 1 END"
 			 " FROM auditlog.event_store_id_seq s", &args, 1);
 	return SpiFirstInt64(0);
 }

@@ -55,6 +55,7 @@ static void TableCacheReset(void);
 static bool InNameArray(ArrayType *arr, const char *name);
 static bool HasColumn(TupleDesc desc, const char *name);
 static void CheckColumnsExist(Relation rel, const Registration *reg);
+static void RefuseUnregistered(Relation rel);
 static JsonConv ChooseConv(Oid basetype);
 static Oid	FindRegistration(Oid relid, Registration *reg);
 static void DescribeColumn(TableInfo *t, Form_pg_attribute att, const Registration *reg, int i);
@@ -159,6 +160,31 @@ CheckColumnsExist(Relation rel, const Registration *reg)
 						RelationGetRelationName(rel), missing, option),
 				 errdetail("A rename or drop of that column was not followed; its values could be logged in clear."),
 				 errhint("Register the table again with the column's present name, with auditlog.register_table().")));
+}
+
+/*
+ * Errors for a table that carries auditlog's trigger but is not registered:
+ * as after pg_restore --schema-only, until auditlog's data is restored.
+ */
+static void
+RefuseUnregistered(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	char	   *name;
+
+	/* a partition's trigger comes from its partitioned table: name that one */
+	if (rel->rd_rel->relispartition)
+		relid = llast_oid(get_partition_ancestors(relid));
+	name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table %s has auditlog's trigger but is not registered", name),
+			 errdetail("Its registration is missing, as after pg_restore --schema-only until the data of schema auditlog is restored."),
+			 errhint("Restore auditlog's data first (pg_restore --data-only --schema=auditlog), "
+					 "or register the table again with SELECT auditlog.register_table(%s); "
+					 "or drop its trigger: DROP TRIGGER auditlog_row ON %s;",
+					 quote_literal_cstr(name), name)));
 }
 
 /* How to turn a value of the type into JSON. */
@@ -354,12 +380,7 @@ BuildTableInfo(TableInfo *t, Relation rel, bool missing_ok)
 		MemoryContextSwitchTo(old);
 		if (missing_ok)
 			return false;
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s\" has an auditlog trigger but is not registered",
-						RelationGetRelationName(rel)),
-				 errhint("Run auditlog.register_table('%s'::regclass), or drop the trigger auditlog_row.",
-						 RelationGetRelationName(rel))));
+		RefuseUnregistered(rel);
 	}
 	CheckColumnsExist(rel, &reg);
 

@@ -3,9 +3,10 @@
 -- but a superuser (members of the owner's role included), a superuser's is
 -- let through with a WARNING for the server log, and after ALTER TABLE the
 -- guards are put back to ENABLE ALWAYS. The schema keeps its name and a
--- superuser owner, and nobody else may create objects in it.
+-- superuser owner, and nobody else may create objects in it. Rows inserted
+-- with SQL into a live log are refused.
 BEGIN;
-SELECT plan(18);
+SELECT plan(20);
 
 \ir setup/common.sql
 
@@ -62,23 +63,24 @@ SELECT is(pg_temp.own_refusal('CREATE VIEW auditlog.tap_own_view AS SELECT 1 AS 
           'creating an object in the extension''s schema is refused');
 SELECT is((SELECT string_agg(tgname || '=' || tgenabled::text, ',' ORDER BY tgname) FROM pg_trigger
             WHERE tgrelid = 'auditlog.event_store'::regclass),
-          'append_only=A,append_only_truncate=A',
+          'append_only=A,append_only_truncate=A,restore_row=A,restore_statement=A',
           'the refused statements changed nothing');
 
 ---------------------------------------------------------------------------
 -- A superuser may (the WARNING is hidden here); ENABLE TRIGGER ALL, as
--- pg_restore --disable-triggers ends, puts the guards back to ALWAYS.
+-- pg_restore --disable-triggers ends, puts the guards back to ALWAYS, and
+-- DISABLE TRIGGER ALL leaves the restore triggers on.
 ---------------------------------------------------------------------------
 SET LOCAL client_min_messages = error;
 ALTER TABLE auditlog.event_store DISABLE TRIGGER ALL;
 SELECT is((SELECT string_agg(tgname || '=' || tgenabled::text, ',' ORDER BY tgname) FROM pg_trigger
             WHERE tgrelid = 'auditlog.event_store'::regclass),
-          'append_only=D,append_only_truncate=D',
-          'a superuser''s DISABLE TRIGGER ALL disables the guards');
+          'append_only=D,append_only_truncate=D,restore_row=A,restore_statement=A',
+          'a superuser''s DISABLE TRIGGER ALL disables the guards, not the restore triggers');
 ALTER TABLE auditlog.event_store ENABLE TRIGGER ALL;
 SELECT is((SELECT string_agg(tgname || '=' || tgenabled::text, ',' ORDER BY tgname) FROM pg_trigger
             WHERE tgrelid = 'auditlog.event_store'::regclass),
-          'append_only=A,append_only_truncate=A',
+          'append_only=A,append_only_truncate=A,restore_row=A,restore_statement=A',
           'ENABLE TRIGGER ALL puts the guards back to ENABLE ALWAYS');
 SELECT auditlog.log_event('tap.own_objects') AS guarded_event \gset
 SET LOCAL session_replication_role = replica;
@@ -106,6 +108,20 @@ SELECT throws_ok($$GRANT CREATE ON SCHEMA auditlog TO auditlog_tap_own_member$$,
 SELECT throws_ok($$GRANT CREATE ON SCHEMA auditlog TO PUBLIC$$, '42501',
                  'PUBLIC may not create objects in the schema of extension auditlog',
                  'not even to PUBLIC');
+
+---------------------------------------------------------------------------
+-- Rows inserted with SQL (only a restore should): refused into a live log.
+---------------------------------------------------------------------------
+SELECT auditlog.log_event('tap.own_objects') AS live_event \gset
+SELECT is(pg_temp.error_of(format($$INSERT INTO auditlog.event_store
+                                      SELECT e.id + 1000000, e.occurred_at, e.txid, e.action_ref, e.actor_ref,
+                                             e.actor_id_ref, e.resource_type_ref, e.org_ref, e.db_user_ref,
+                                             e.application_ref, 'denied', e.client_addr, e.resource_id, e.details
+                                        FROM auditlog.event_store e WHERE e.id = %s$$, :live_event))->>'message',
+          'auditlog.event_store already holds rows written in this database',
+          'a superuser''s INSERT of a forged event into a live log is refused');
+SELECT throws_ok($$INSERT INTO auditlog.labels (id, kind, label) VALUES (-1, 'a', 'Forged Actor')$$, '55000', NULL,
+                 'and so is one of a label');
 
 SELECT * FROM finish();
 ROLLBACK;
