@@ -247,3 +247,12 @@ COMMENT ON VIEW auditlog.registered_tables IS
     'active is false, and problem says why, when some of their changes would not be';
 
 
+---------------------------------------------------------------------------
+-- Hardening: partitions made by an owner who is no superuser
+---------------------------------------------------------------------------
+
+-- PostgreSQL checks EXECUTE on the row trigger's function, as the table's
+-- owner, when it clones the trigger onto a new or attached partition. The
+-- function only ever runs as the trigger auditlog_row of a registered
+-- table (it refuses anything else), so anyone may hold it.
+GRANT EXECUTE ON FUNCTION auditlog.row_trigger() TO PUBLIC;

@@ -9,6 +9,11 @@
  * row. Its event is queued and written with the statement's others
  * (event_queue.c).
  *
+ * Anyone may execute the trigger functions (PostgreSQL checks that when it
+ * clones the row trigger onto a new partition, as the table's owner), so
+ * they refuse to run as anything but the triggers register_table makes:
+ * auditlog_row and auditlog_stmt.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -59,6 +64,12 @@ CheckTriggerCall(FunctionCallInfo fcinfo, const char *fname, bool row)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s must be fired AFTER, FOR EACH %s", fname, row ? "ROW" : "STATEMENT"),
+				 errhint("Use auditlog.register_table() rather than creating the trigger by hand.")));
+	if (strcmp(trigdata->tg_trigger->tgname, row ? "auditlog_row" : "auditlog_stmt") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s runs only as trigger %s, not as trigger \"%s\"", fname,
+						row ? "auditlog_row" : "auditlog_stmt", trigdata->tg_trigger->tgname),
 				 errhint("Use auditlog.register_table() rather than creating the trigger by hand.")));
 	return trigdata;
 }
