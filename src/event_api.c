@@ -15,6 +15,7 @@
 #include "miscadmin.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -43,6 +44,7 @@ static void RequireArg(FunctionCallInfo fcinfo, int n, const char *name);
 static void ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev);
 static void SetLocal(const char *name, const char *value);
 static Oid	TableRegisteredAs(const char *resource_type);
+static TimestampTz EarliestEventTime(void);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -101,6 +103,21 @@ ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev)
 	ev->actor = OptionalText(fcinfo, first + EARG_ACTOR);
 	ev->actor_id = OptionalText(fcinfo, first + EARG_ACTOR_ID);
 	ev->org_id = OptionalText(fcinfo, first + EARG_ORG_ID);
+}
+
+/* The start of the first whole UTC month of the timestamp range: 4714-12-01 BC. */
+static TimestampTz
+EarliestEventTime(void)
+{
+	struct pg_tm tm = {0};
+	TimestampTz ts;
+
+	tm.tm_year = -4713;			/* 4714 BC */
+	tm.tm_mon = 12;
+	tm.tm_mday = 1;
+	if (tm2timestamp(&tm, 0, NULL, &ts) != 0)
+		elog(ERROR, "auditlog: the earliest event time is out of range");
+	return ts;
 }
 
 /* The table registered under a resource type, or InvalidOid. */
@@ -219,6 +236,14 @@ auditlog_import_event(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("occurred_at must be a finite time"),
+				 errhint("Pass the time at which the event happened in the other system.")));
+	/* the summaries count by UTC month: the first month of the range has no start */
+	if (occurred_at < EarliestEventTime())
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("occurred_at %s is before %s, the earliest time the audit log can count",
+						pstrdup(timestamptz_to_str(occurred_at)),
+						pstrdup(timestamptz_to_str(EarliestEventTime()))),
 				 errhint("Pass the time at which the event happened in the other system.")));
 	if (occurred_at > GetCurrentTimestamp())
 		ereport(ERROR,

@@ -328,6 +328,7 @@ ReadOptions(FunctionCallInfo fcinfo, Relation rel, RegisterOptions *opt)
 		opt->org_column = pstrdup(NameStr(*PG_GETARG_NAME(5)));
 		CheckColumn(rel, "org_column", opt->org_column);
 	}
+	RegistryCheckOptions(rel, opt->id_column, opt->exclude, opt->redact, opt->org_column);
 }
 
 /* Inserts or updates the table's row of auditlog.registry. */

@@ -19,7 +19,9 @@ extern void RegistryDropStatementTriggers(Oid relid);
 
 extern char *QualifiedRelationName(Oid relid);
 
-/* registry_checks.c: these run SQL, as the owner */
+/* registry_checks.c: all but RegistryCheckOptions run SQL, as the owner */
+extern void RegistryCheckOptions(Relation rel, const char *id_column, List *exclude, List *redact,
+								 const char *org_column);
 extern void RegistryCheckStructure(Relation rel);
 extern void RegistryCheckUnregister(Relation rel);
 extern bool RegistrySwitchOnTriggers(Oid table);

@@ -20,6 +20,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
@@ -30,6 +31,76 @@
 #include "ddl_watch.h"
 #include "registry.h"
 #include "spi_util.h"
+
+static bool InList(List *names, const char *name);
+static List *KeyColumns(Relation rel, const char *id_column);
+
+/* True when the List of C strings holds 'name'. */
+static bool
+InList(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The names of the columns that make a row's resource id: id_column, or the primary key's. */
+static List *
+KeyColumns(Relation rel, const char *id_column)
+{
+	List	   *names = NIL;
+	Oid			pk;
+	Relation	idx;
+
+	if (id_column)
+		return list_make1(pstrdup(id_column));
+	pk = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(pk))
+		return NIL;
+	idx = index_open(pk, AccessShareLock);
+	for (int k = 0; k < idx->rd_index->indnkeyatts; k++)
+	{
+		AttrNumber	attno = idx->rd_index->indkey.values[k];
+
+		if (attno > 0)
+			names = lappend(names, get_attname(RelationGetRelid(rel), attno, false));
+	}
+	index_close(idx, AccessShareLock);
+	return names;
+}
+
+/* Errors when the options would show a redacted or excluded value after all. */
+void
+RegistryCheckOptions(Relation rel, const char *id_column, List *exclude, List *redact,
+					 const char *org_column)
+{
+	ListCell   *lc;
+
+	foreach(lc, KeyColumns(rel, id_column))
+	{
+		if (InList(redact, (char *) lfirst(lc)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" cannot be redacted: it is part of the resource id of table \"%s\"",
+							(char *) lfirst(lc), RelationGetRelationName(rel)),
+					 errdetail("Every event names its row by that id, so the value would show in resource_id."),
+					 errhint("Pass id_column => another unique column, or do not redact \"%s\".",
+							 (char *) lfirst(lc))));
+	}
+	if (org_column && (InList(exclude, org_column) || InList(redact, org_column)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("org_column \"%s\" cannot be %s", org_column,
+						InList(exclude, org_column) ? "excluded" : "redacted"),
+				 errdetail("Every event would show its value as org_id."),
+				 errhint("Leave \"%s\" out of exclude_columns and redact_columns, or pass no org_column.",
+						 org_column)));
+}
 
 /*
  * Errors unless the table can be audited whole: its classic inheritance

@@ -248,7 +248,9 @@ LastEventId(void)
 
 /*
  * Start of the UTC day (or month) holding ts, or of the next one when
- * 'ceil' and ts is not already a start.
+ * 'ceil' and ts is not already a start. At the ends of the timestamp range
+ * a boundary that cannot be represented is -infinity (below it) or
+ * infinity (above it): the ends of the date range are bounds, not errors.
  */
 static TimestampTz
 UtcBoundary(TimestampTz ts, bool month, bool ceil)
@@ -260,16 +262,17 @@ UtcBoundary(TimestampTz ts, bool month, bool ceil)
 	if (TIMESTAMP_NOT_FINITE(ts))
 		return ts;
 	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
+		return ts < 0 ? DT_NOBEGIN : DT_NOEND;
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	if (month)
 		tm.tm_mday = 1;
-	if (tm2timestamp(&tm, 0, NULL, &start) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
+	if (tm2timestamp(&tm, 0, NULL, &start) != 0 || !IS_VALID_TIMESTAMP(start))
+	{
+		/* the start of the first month of the range is before the range */
+		if (!ceil)
+			return DT_NOBEGIN;
+		start = DT_NOBEGIN;
+	}
 	if (ceil && start < ts)
 	{
 		if (month)
@@ -279,9 +282,11 @@ UtcBoundary(TimestampTz ts, bool month, bool ceil)
 				tm.tm_mon = 1;
 				tm.tm_year++;
 			}
-			if (tm2timestamp(&tm, 0, NULL, &start) != 0)
+			if (tm2timestamp(&tm, 0, NULL, &start) != 0 || !IS_VALID_TIMESTAMP(start))
 				return DT_NOEND;
 		}
+		else if (!IS_VALID_TIMESTAMP(start + USECS_PER_DAY))
+			return DT_NOEND;
 		else
 			start += USECS_PER_DAY;
 	}

@@ -47,7 +47,8 @@ static TriggerData *CheckTriggerCall(FunctionCallInfo fcinfo, const char *fname,
 static void ReadRowChange(TriggerData *trigdata, TableInfo *t, RowChange *rc);
 static bool PushUpdateImages(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden);
 static void PushRowImage(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden);
-static void SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc);
+static char *Beginning(const char *str);
+static void SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc, Relation rel);
 
 /* Errors unless called by the trigger manager in the expected way. */
 static TriggerData *
@@ -159,29 +160,42 @@ PushRowImage(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden)
 	RowPushImage(st, t, rc->values, rc->nulls, shown);
 }
 
+/* The first 40 bytes or so of a string, cut between characters, for a message. */
+static char *
+Beginning(const char *str)
+{
+	return pnstrdup(str, pg_mbcliplen(str, strlen(str), 40));
+}
+
 /*
- * The event's resource and organisation from the row. A table's data must
- * never make its own write fail: a resource id or an organisation too long
- * to store is clipped, an empty organisation is none.
+ * The event's resource and organisation from the row. A resource id or an
+ * organisation too long to store is an error, never clipped: two rows
+ * would share one id, two organisations one name. An empty organisation is
+ * none.
  */
 static void
-SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc)
+SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc, Relation rel)
 {
 	ev->resource_type = t->resource_type;
 	ev->resource_id = RowResourceId(t, rc->values, rc->nulls);
 	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
-	{
-		char	   *rid = (char *) ev->resource_id;
-
-		rid[pg_mbcliplen(rid, strlen(rid), AUDIT_MAX_RESOURCE_ID)] = '\0';
-	}
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("the resource id of a row of table \"%s\" is %zu bytes, more than the %d an event can hold",
+						RelationGetRelationName(rel), strlen(ev->resource_id), AUDIT_MAX_RESOURCE_ID),
+				 errdetail("It starts with \"%s\".", Beginning(ev->resource_id)),
+				 errhint("Register the table with id_column => a shorter unique column.")));
 	if (t->org_col >= 0 && !rc->nulls[t->org_col])
 	{
 		char	   *org = OutputFunctionCall(&t->cols[t->org_col].out, rc->values[t->org_col]);
-		int			len = strlen(org);
 
-		if (len > AUDIT_MAX_LABEL)
-			org[pg_mbcliplen(org, len, AUDIT_MAX_LABEL)] = '\0';
+		if (strlen(org) > AUDIT_MAX_LABEL)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("the organisation of a row of table \"%s\" is %zu bytes, more than the %d an event can hold",
+							RelationGetRelationName(rel), strlen(org), AUDIT_MAX_LABEL),
+					 errdetail("Column \"%s\" holds \"%s...\".", t->cols[t->org_col].name, Beginning(org)),
+					 errhint("Keep organisation ids within %d bytes.", AUDIT_MAX_LABEL)));
 		ev->org_id = org[0] != '\0' ? org : NULL;
 	}
 }
@@ -225,7 +239,7 @@ auditlog_row_trigger(PG_FUNCTION_ARGS)
 	ev.action = t->actions[rc.act];
 	ev.outcome = AUDIT_OUTCOME_SUCCESS;
 	ev.details = JsonbValueToJsonb(res);
-	SetRowContext(&ev, t, &rc);
+	SetRowContext(&ev, t, &rc, trigdata->tg_relation);
 	if (AuditStatementEndHooked())
 		AuditQueueEvent(&ev);
 	else
