@@ -43,6 +43,7 @@
 
 static void Refuse(const char *tag, const char *identity);
 static void Warn(const char *caller, const char *tag, const char *identity);
+static void Judge(uint64 n, bool superuser, const char *caller, const char *tag);
 static void CheckOwnSchema(void);
 static void CheckSchemaGrant(Node *parsetree);
 static void RestoreTriggerStates(void);
@@ -67,6 +68,24 @@ Warn(const char *caller, const char *tag, const char *identity)
 			 errmsg("%s %s, in the schema of extension auditlog, by superuser \"%s\"",
 					tag, identity, caller),
 			 errdetail("The audit log's own objects are meant to change only with the extension.")));
+}
+
+/*
+ * The objects of auditlog a command changed, their identities in column 1
+ * of the last query's n rows: refused, unless a superuser ran it (warned).
+ */
+static void
+Judge(uint64 n, bool superuser, const char *caller, const char *tag)
+{
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+		char	   *identity = TextDatumGetCString(SpiGetDatum(i, 1, &isnull));
+
+		if (!superuser)
+			Refuse(tag, identity);
+		Warn(caller, tag, identity);
+	}
 }
 
 /* The schema must keep its name and a superuser owner. */
@@ -205,15 +224,12 @@ GuardOwnObjectsEnd(bool superuser, const char *caller, const char *tag, Node *pa
 	for (uint64 i = 0; i < n; i++)
 	{
 		bool		isnull;
-		char	   *identity = TextDatumGetCString(SpiGetDatum(i, 1, &isnull));
 
 		if (DatumGetBool(SpiGetDatum(i, 2, &isnull)))
 			CheckOwnSchema();
 		tables |= DatumGetBool(SpiGetDatum(i, 3, &isnull));
-		if (!superuser)
-			Refuse(tag, identity);
-		Warn(caller, tag, identity);
 	}
+	Judge(n, superuser, caller, tag);
 	if (tables && strcmp(tag, "ALTER TABLE") == 0)
 		RestoreTriggerStates();
 }
@@ -234,13 +250,5 @@ GuardOwnObjectsDropped(bool superuser, const char *caller, const char *tag)
 				"  OR (d.object_type OPERATOR(pg_catalog.=) ANY ('{trigger,rule,policy}')"
 				"      AND d.address_names[1] OPERATOR(pg_catalog.=) $1))",
 				&args, SPI_OK_SELECT);
-	for (uint64 i = 0; i < n; i++)
-	{
-		bool		isnull;
-		char	   *identity = TextDatumGetCString(SpiGetDatum(i, 1, &isnull));
-
-		if (!superuser)
-			Refuse(tag, identity);
-		Warn(caller, tag, identity);
-	}
+	Judge(n, superuser, caller, tag);
 }

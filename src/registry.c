@@ -50,7 +50,6 @@ static void CheckTablePrivilege(Relation rel);
 static Relation OpenArgTable(FunctionCallInfo fcinfo, LOCKMODE lock);
 static void CheckColumn(Relation rel, const char *what, const char *name);
 static List *ColumnList(FunctionCallInfo fcinfo, int argno, const char *what, Relation rel);
-static bool InNameList(List *names, const char *name);
 static Datum NameArray(List *names);
 static bool HasTrigger(Oid relid, const char *name);
 static List *StatementTriggerTables(Oid relid);
@@ -153,24 +152,10 @@ ColumnList(FunctionCallInfo fcinfo, int argno, const char *what, Relation rel)
 					 errhint("List column names only, such as '{access_token}'.")));
 		col = NameStr(*DatumGetName(elems[i]));
 		CheckColumn(rel, what, col);
-		if (!InNameList(names, col))
+		if (!NameListHas(names, col))
 			names = lappend(names, pstrdup(col));
 	}
 	return names;
-}
-
-/* True when the List of C strings holds 'name'. */
-static bool
-InNameList(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-	{
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* A List of C strings as a name[] Datum. */
@@ -317,7 +302,7 @@ ReadOptions(FunctionCallInfo fcinfo, Relation rel, RegisterOptions *opt)
 	opt->redact = ColumnList(fcinfo, 4, "redact_columns", rel);
 	foreach(lc, opt->redact)
 	{
-		if (InNameList(opt->exclude, (char *) lfirst(lc)))
+		if (NameListHas(opt->exclude, (char *) lfirst(lc)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("column \"%s\" is both excluded and redacted", (char *) lfirst(lc)),
@@ -397,6 +382,20 @@ DescribeActions(Relation rel, const char *resource_type)
  * shared with ddl.c
  * ------------------------------------------------------------------------
  */
+
+/* True when the List of C strings holds 'name'. */
+bool
+NameListHas(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
 
 /* schema.name of a relation, quoted as needed. */
 char *

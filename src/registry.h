@@ -18,6 +18,7 @@ extern void RegistryAddStatementTriggers(Oid relid);
 extern void RegistryDropStatementTriggers(Oid relid);
 
 extern char *QualifiedRelationName(Oid relid);
+extern bool NameListHas(List *names, const char *name);
 
 /* registry_checks.c: all but RegistryCheckOptions run SQL, as the owner */
 extern void RegistryCheckOptions(Relation rel, const char *id_column, List *exclude, List *redact,

@@ -32,22 +32,7 @@
 #include "registry.h"
 #include "spi_util.h"
 
-static bool InList(List *names, const char *name);
 static List *KeyColumns(Relation rel, const char *id_column);
-
-/* True when the List of C strings holds 'name'. */
-static bool
-InList(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-	{
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* The names of the columns that make a row's resource id: id_column, or the primary key's. */
 static List *
@@ -83,7 +68,7 @@ RegistryCheckOptions(Relation rel, const char *id_column, List *exclude, List *r
 
 	foreach(lc, KeyColumns(rel, id_column))
 	{
-		if (InList(redact, (char *) lfirst(lc)))
+		if (NameListHas(redact, (char *) lfirst(lc)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("column \"%s\" cannot be redacted: it is part of the resource id of table \"%s\"",
@@ -92,11 +77,11 @@ RegistryCheckOptions(Relation rel, const char *id_column, List *exclude, List *r
 					 errhint("Pass id_column => another unique column, or do not redact \"%s\".",
 							 (char *) lfirst(lc))));
 	}
-	if (org_column && (InList(exclude, org_column) || InList(redact, org_column)))
+	if (org_column && (NameListHas(exclude, org_column) || NameListHas(redact, org_column)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("org_column \"%s\" cannot be %s", org_column,
-						InList(exclude, org_column) ? "excluded" : "redacted"),
+						NameListHas(exclude, org_column) ? "excluded" : "redacted"),
 				 errdetail("Every event would show its value as org_id."),
 				 errhint("Leave \"%s\" out of exclude_columns and redact_columns, or pass no org_column.",
 						 org_column)));
