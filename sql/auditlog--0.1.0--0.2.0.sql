@@ -256,3 +256,22 @@ COMMENT ON VIEW auditlog.registered_tables IS
 -- function only ever runs as the trigger auditlog_row of a registered
 -- table (it refuses anything else), so anyone may hold it.
 GRANT EXECUTE ON FUNCTION auditlog.row_trigger() TO PUBLIC;
+
+---------------------------------------------------------------------------
+-- Hardening: the registry changes only through register_table
+---------------------------------------------------------------------------
+
+-- Its options say which columns are redacted: a member of the owner's
+-- role, who holds every privilege on it, must not edit them with plain
+-- SQL. auditlog's own SQL and superusers (a restore) pass.
+CREATE FUNCTION auditlog.guard_registry() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_guard_registry' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.guard_registry() IS
+    'Trigger letting only register_table, unregister_table (and superusers) change auditlog.registry';
+CREATE TRIGGER guard_registry BEFORE INSERT OR UPDATE OR DELETE ON auditlog.registry
+    FOR EACH ROW EXECUTE FUNCTION auditlog.guard_registry();
+CREATE TRIGGER guard_registry_truncate BEFORE TRUNCATE ON auditlog.registry
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.guard_registry();
+ALTER TABLE auditlog.registry ENABLE ALWAYS TRIGGER guard_registry;
+ALTER TABLE auditlog.registry ENABLE ALWAYS TRIGGER guard_registry_truncate;
+REVOKE EXECUTE ON FUNCTION auditlog.guard_registry() FROM PUBLIC;

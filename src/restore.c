@@ -11,10 +11,13 @@
  * dump, --data-only, --inserts) or a superuser by hand. Two triggers on
  * each of those tables see those rows and only those:
  *
- * - restore_row, BEFORE INSERT of each row: at the first row of a
- *   statement it refuses the whole statement if the log already holds rows
- *   written in this database (a restore into a live log would mix two id
- *   spaces: duplicate event ids, events naming the wrong labels); it refuses
+ * - restore_row, BEFORE INSERT of each row: refuses any row inserted by
+ *   a role that is no superuser (the owner's role and its members hold
+ *   INSERT on the tables, and would slip forged history into an empty log
+ *   otherwise); at the first row of a statement it refuses the whole
+ *   statement if the log already holds rows written in this database (a
+ *   restore into a live log would mix two id spaces: duplicate event ids,
+ *   events naming the wrong labels); it refuses
  *   an event whose id is already in the log (the same data restored twice);
  *   and it merges a built-in action into the one the extension created,
  *   keeping its (possibly edited) description.
@@ -330,6 +333,13 @@ auditlog_restore_row(PG_FUNCTION_ARGS)
 
 	if (AuditRunningInternally())
 		return PointerGetDatum(tup);
+	/* the owner's role and its members hold INSERT: a restore runs as a superuser */
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only a superuser may insert rows into auditlog.%s", RelationGetRelationName(rel)),
+				 errdetail("Rows come into the audit log's tables from the extension itself, or from a restore."),
+				 errhint("Log events with auditlog.log_event(); restore as a superuser.")));
 	/* the id is the first column of the three tables, int8 or int4 */
 	id = TupleDescAttr(RelationGetDescr(rel), 0)->atttypid == INT8OID ?
 		DatumGetInt64(heap_getattr(tup, 1, RelationGetDescr(rel), &isnull)) :

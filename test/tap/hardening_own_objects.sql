@@ -2,11 +2,12 @@
 -- schema change only with the extension: DDL on them is refused to everyone
 -- but a superuser (members of the owner's role included), a superuser's is
 -- let through with a WARNING for the server log, and after ALTER TABLE the
--- guards are put back to ENABLE ALWAYS. The schema keeps its name and a
--- superuser owner, and nobody else may create objects in it. Rows inserted
--- with SQL into a live log are refused.
+-- guards are put back to ENABLE ALWAYS. Plain SQL that would change the
+-- registry or insert events is refused to them too. The schema keeps its
+-- name and a superuser owner, and nobody else may create objects in it.
+-- Rows inserted with SQL into a live log are refused.
 BEGIN;
-SELECT plan(20);
+SELECT plan(24);
 
 \ir setup/common.sql
 
@@ -65,6 +66,23 @@ SELECT is((SELECT string_agg(tgname || '=' || tgenabled::text, ',' ORDER BY tgna
             WHERE tgrelid = 'auditlog.event_store'::regclass),
           'append_only=A,append_only_truncate=A,restore_row=A,restore_statement=A',
           'the refused statements changed nothing');
+
+-- Nor plain SQL on the registry and the event store, which the owner's
+-- role holds every privilege on.
+CREATE TABLE tap_own_doc (id int PRIMARY KEY, secret text);
+SELECT auditlog.register_table('tap_own_doc', redact_columns => '{secret}');
+SELECT is(pg_temp.own_refusal($$UPDATE auditlog.registry SET redact_columns = '{}'$$),
+          '42501: auditlog.registry changes only through auditlog.register_table() and unregister_table()',
+          'a member of the owner''s role cannot edit the registry''s options with UPDATE');
+SELECT is(pg_temp.own_refusal('DELETE FROM auditlog.registry'),
+          '42501: auditlog.registry changes only through auditlog.register_table() and unregister_table()',
+          'nor DELETE them');
+SELECT is(pg_temp.own_refusal($$INSERT INTO auditlog.event_store (id, occurred_at, txid, action_ref, actor_ref, db_user_ref, outcome)
+                                 VALUES (-1, now(), 1, 1, 1, 1, 'success')$$),
+          '42501: only a superuser may insert rows into auditlog.event_store',
+          'nor INSERT an event, even into an empty log');
+SELECT is((SELECT redact_columns FROM auditlog.registered_tables WHERE table_name = 'tap_own_doc'::regclass),
+          '{secret}'::name[], 'the registration is as register_table made it');
 
 ---------------------------------------------------------------------------
 -- A superuser may (the WARNING is hidden here); ENABLE TRIGGER ALL, as
