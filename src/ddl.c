@@ -305,7 +305,10 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 	if (strcmp(trigdata->event, "sql_drop") == 0)
 	{
 		if (guarded)
+		{
 			GuardOwnObjectsDropped(superuser_caller, caller, tag);
+			WatchDroppedTriggers(superuser_caller, tag);
+		}
 		OnSqlDrop();
 	}
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
@@ -328,7 +331,7 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 			OnAlterTableEnd((AlterTableStmt *) parsetree, &target);
 		if (guarded)
 		{
-			WatchCheckStructure(&wt);
+			WatchCheckStructure(parsetree, &wt, superuser_caller);
 			if (WatchesCommand(parsetree))
 				WatchEnd(parsetree, superuser_caller, tag);
 		}

@@ -14,6 +14,12 @@
  * event auditlog.auditing_off, and registered_tables shows the table
  * inactive. A table audited again gets an event auditlog.auditing_on.
  *
+ * A trigger of auditlog dropped along with something else (an extension it
+ * was made to depend on, with ALTER TRIGGER ... DEPENDS ON EXTENSION) is
+ * caught when the drop reports it, and treated the same way; making one
+ * depend on an extension is refused to all but superusers in the first
+ * place.
+ *
  * The structure of registered tables is kept auditable too: an inheritance
  * child of a registered table must be registered itself (changes made
  * through the parent to its rows fire its own triggers only), and a
@@ -66,6 +72,7 @@ static char *ResourceTypeOf(Oid registered);
 static bool HasNewProblem(const char *before, const char *after);
 static void ReportSwitch(WatchEntry *e, const char *after, bool superuser, const char *tag);
 static Oid	AuditedInheritanceAncestor(Oid relid);
+static void RefuseTriggerDependency(AlterObjectDependsStmt *stmt, WatchTarget *wt);
 static void WatchXactCallback(XactEvent event, void *arg);
 static void WatchSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
@@ -205,6 +212,28 @@ AuditedInheritanceAncestor(Oid relid)
 	return SpiFirstDatum(&d) ? DatumGetObjectId(d) : InvalidOid;
 }
 
+/* Errors when one of auditlog's triggers of an audited table is made to depend on an extension. */
+static void
+RefuseTriggerDependency(AlterObjectDependsStmt *stmt, WatchTarget *wt)
+{
+	const char *trigger;
+	Oid			reg;
+
+	if (stmt->objectType != OBJECT_TRIGGER || stmt->remove || !IsA(stmt->object, List))
+		return;
+	trigger = strVal(llast((List *) stmt->object));
+	if (strcmp(trigger, "auditlog_row") != 0 && strcmp(trigger, "auditlog_stmt") != 0)
+		return;
+	reg = RegisteredTableOf(list_length(wt->named) == 1 ? linitial_oid(wt->named) : InvalidOid);
+	if (OidIsValid(reg))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("trigger %s of audited table %s cannot depend on extension \"%s\"",
+						trigger, QualifiedRelationName(reg), strVal(stmt->extname)),
+				 errdetail("Dropping the extension would drop the trigger, and auditing with it."),
+				 errhint("Only a superuser may do that.")));
+}
+
 static void
 WatchXactCallback(XactEvent event, void *arg)
 {
@@ -270,6 +299,9 @@ WatchResolve(Node *parsetree, WatchTarget *wt)
 		foreach(lc, ((DropStmt *) parsetree)->objects)
 			wt->named = lappend_oid(wt->named, ResolveDropTarget((List *) lfirst(lc)));
 	}
+	else if (IsA(parsetree, AlterObjectDependsStmt) &&
+			 ((AlterObjectDependsStmt *) parsetree)->objectType == OBJECT_TRIGGER)
+		wt->named = list_make1_oid(ResolveRelation(((AlterObjectDependsStmt *) parsetree)->relation));
 	else if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
 	{
 		CreateStmt *stmt = (CreateStmt *) parsetree;
@@ -356,13 +388,19 @@ WatchEnd(Node *command, bool superuser, const char *tag)
 
 /*
  * After CREATE [FOREIGN] TABLE or ALTER TABLE: refuses an unregistered
- * inheritance child of a registered table, and a foreign partition of one.
+ * inheritance child of a registered table, and a foreign partition of one;
+ * after ALTER TRIGGER ... DEPENDS ON EXTENSION, one of auditlog's triggers
+ * of an audited table made to depend on an extension (unless a superuser
+ * did it).
  */
 void
-WatchCheckStructure(WatchTarget *wt)
+WatchCheckStructure(Node *parsetree, WatchTarget *wt, bool superuser)
 {
 	ListCell   *lc;
 	Oid			created = wt->created ? ResolveRelation(wt->created) : InvalidOid;
+
+	if (IsA(parsetree, AlterObjectDependsStmt) && !superuser)
+		RefuseTriggerDependency((AlterObjectDependsStmt *) parsetree, wt);
 
 	foreach(lc, wt->parents)
 	{
@@ -436,6 +474,39 @@ AuditLogAuditingSwitch(Oid registered, const char *action, const char *problem, 
 	ev.outcome = AUDIT_OUTCOME_SUCCESS;
 	ev.details = JsonbValueToJsonb(res);
 	(void) AuditWriteEvent(&ev);
+}
+
+/*
+ * sql_drop: auditlog's triggers of audited tables that went with something
+ * else that was dropped (an extension they were made to depend on): as a
+ * command that switched auditing off. (An explicit DROP TRIGGER is seen by
+ * WatchStart/WatchEnd; a dropped table takes its registration along.)
+ */
+void
+WatchDroppedTriggers(bool superuser, const char *tag)
+{
+	List	   *tables = NIL;
+	ListCell   *lc;
+	uint64		n;
+
+	n = SpiExec("SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(d.address_names[1])"
+				"  OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(d.address_names[2]))::pg_catalog.oid"
+				" FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+				" WHERE NOT d.original AND d.object_type OPERATOR(pg_catalog.=) 'trigger'"
+				"   AND d.address_names[3] OPERATOR(pg_catalog.=) ANY ('{auditlog_row,auditlog_stmt}')",
+				NULL, SPI_OK_SELECT);
+	if (n > 0)
+		tables = SpiColumnOids(1);
+	foreach(lc, tables)
+	{
+		WatchEntry	e = {0};
+		Oid			reg = RegisteredTableOf(lfirst_oid(lc));
+
+		if (!OidIsValid(reg))
+			continue;
+		e.registered = reg;
+		ReportSwitch(&e, AuditingProblem(reg), superuser, tag);
+	}
 }
 
 /* Errors: a foreign table cannot be a partition of an audited table. */

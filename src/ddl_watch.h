@@ -31,7 +31,8 @@ extern void WatchResolve(Node *parsetree, WatchTarget *wt);
 extern bool WatchesCommand(Node *parsetree);
 extern void WatchStart(Node *command, WatchTarget *wt);
 extern void WatchEnd(Node *command, bool superuser, const char *tag);
-extern void WatchCheckStructure(WatchTarget *wt);
+extern void WatchCheckStructure(Node *parsetree, WatchTarget *wt, bool superuser);
+extern void WatchDroppedTriggers(bool superuser, const char *tag);
 extern void AuditRefuseForeignPartition(const char *partition, Oid audited);
 extern void AuditLogAuditingSwitch(Oid registered, const char *action, const char *problem,
 								   const char *tag);

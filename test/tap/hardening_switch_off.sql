@@ -1,11 +1,12 @@
 -- test/tap/hardening_switch_off.sql -- auditing of a registered table is never
 -- switched off unnoticed: register_table takes over no trigger of someone
--- else's; disabling, dropping, renaming its triggers or rewriting its
--- changes with a rule is refused to its owner, and, done by a superuser,
--- is an event auditlog.auditing_off, shown in registered_tables (and a
--- WARNING); inheritance parents are registered only with their children.
+-- else's; disabling, dropping, renaming its triggers, rewriting its changes
+-- with a rule or making a trigger depend on an extension is refused to its
+-- owner, and, done by a superuser, is an event auditlog.auditing_off, shown
+-- in registered_tables (and a WARNING); inheritance parents are registered
+-- only with their children.
 BEGIN;
-SELECT plan(32);
+SELECT plan(35);
 
 \ir setup/common.sql
 \ir setup/roles.sql
@@ -130,6 +131,25 @@ SELECT results_eq(
 UPDATE tap_off_doc SET title = 'audited again' WHERE id = 1;
 SELECT is((SELECT count(*)::int FROM tap_events WHERE id > :before_off AND action = 'tap_off_doc.update'), 1,
           'its changes are events again');
+
+-- A trigger made to depend on an extension goes when the extension does.
+CREATE EXTENSION pgcrypto;
+SET LOCAL ROLE auditlog_tap_off_owner;
+SELECT throws_ok($$ALTER TRIGGER auditlog_row ON tap_off_doc DEPENDS ON EXTENSION pgcrypto$$, '42501',
+                 'trigger auditlog_row of audited table public.tap_off_doc cannot depend on extension "pgcrypto"',
+                 'the owner cannot make auditlog''s trigger depend on an extension');
+RESET ROLE;
+ALTER TRIGGER auditlog_row ON tap_off_doc DEPENDS ON EXTENSION pgcrypto;
+DROP EXTENSION pgcrypto;
+SELECT results_eq(
+    format($$SELECT details FROM tap_events WHERE id > %s AND action = 'auditlog.auditing_off' ORDER BY id DESC LIMIT 1$$,
+           :before_off),
+    $$VALUES ('{"table": "public.tap_off_doc", "command": "DROP EXTENSION",
+                "problem": "public.tap_off_doc has no trigger auditlog_row"}'::jsonb)$$,
+    'a superuser''s DROP EXTENSION that takes the trigger along is an event auditlog.auditing_off');
+SELECT auditlog.register_table('tap_off_doc');
+SELECT ok((SELECT active FROM auditlog.registered_tables WHERE table_name = 'tap_off_doc'::regclass),
+          'and registering again audits the table again');
 SET LOCAL client_min_messages = warning;
 
 ---------------------------------------------------------------------------
