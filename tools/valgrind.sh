@@ -17,6 +17,9 @@
 #   VG_LOG_DIR    where to keep the valgrind logs (default: a new /tmp directory)
 #   VG_REGRESS    "no" to skip pg_regress (default: run it)
 #   VG_TAP        the pgTAP files to run (default: test/tap/*.sql), "" to skip pgTAP
+#   VG_SHELL      shell tests to run against the server too (default: none),
+#                 such as "test/restore/*.sh" (test/restore/lib.sh is skipped)
+#   PG_CONFIG     the installation to run (default: Debian's PostgreSQL 15)
 #   VG_SUPP       suppression file (default tools/valgrind.supp), "none" for none
 #
 # An error block counts as auditlog's when auditlog.so or one of its source
@@ -30,8 +33,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 
-PGBIN=/usr/lib/postgresql/15/bin
-export PG_CONFIG=$PGBIN/pg_config
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGBIN=$("$PG_CONFIG" --bindir)
 PORT=${VG_PORT:-5499}
 SUPP=${VG_SUPP:-$REPO/tools/valgrind.supp}
 
@@ -155,6 +158,19 @@ if [ -n "$TAP" ]; then
     # shellcheck disable=SC2086
     pg_prove --timer --failures --psql-bin "$PGBIN/psql" -d auditlog_tap $TAP || tests_failed=1
     echo "   pgTAP took $(( $(date +%s) - T ))s"
+fi
+
+SHELL_TESTS=${VG_SHELL-}
+if [ -n "$SHELL_TESTS" ]; then
+    echo "== shell tests: $SHELL_TESTS"
+    T=$(date +%s)
+    # shellcheck disable=SC2086
+    for t in $SHELL_TESTS; do
+        [ "$(basename "$t")" = lib.sh ] && continue
+        echo "-- $t"
+        PATH="$PGBIN:$PATH" bash "$t" || tests_failed=1
+    done
+    echo "   shell tests took $(( $(date +%s) - T ))s"
 fi
 
 echo "== stopping the server"

@@ -36,7 +36,7 @@ ask() {
     seen=$(wc -l <"$TMP/long.out")
     batch=$((batch + 1))
     printf '%s\n\\echo @@done %s\n' "$1" "$batch" >&3
-    for _ in $(seq 1 600); do
+    for _ in $(seq 1 3000); do
         grep -q "^@@done $batch\$" "$TMP/long.out" && break
         sleep 0.1
     done
