@@ -11,7 +11,8 @@
  * freed by a rename, is never written to. Everything is cached
  * per backend and forgotten, together with every cache built on it, when a
  * relcache invalidation names one of the relations (DROP EXTENSION, a
- * restore, DDL on them) or the whole relcache.
+ * restore, DDL on them) or the whole relcache; the event store is always
+ * among them once the extension is known.
  *
  *-------------------------------------------------------------------------
  */
@@ -70,6 +71,7 @@ static int	n_reset_callbacks = 0;
 static void ResetAll(void);
 static void RelcacheCallback(Datum arg, Oid relid);
 static void LoadExtension(void);
+static void WatchEventStore(void);
 static bool BelongsToExtension(Oid relid);
 
 /* ------------------------------------------------------------------------
@@ -137,6 +139,27 @@ LoadExtension(void)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	if (extension_known)
+		WatchEventStore();
+}
+
+/*
+ * Notes the event store's oid as soon as the extension is known, so that
+ * its invalidation (DROP EXTENSION, a restore with --clean) resets every
+ * cache of this backend, also of one that only ever reads the log with
+ * search() and has looked no relation up itself: its plans and the
+ * outcome type's oid would otherwise outlive the objects they name.
+ */
+static void
+WatchEventStore(void)
+{
+	Oid			relid;
+
+	if (OidIsValid(relids[AREL_EVENT_STORE]))
+		return;
+	relid = get_relname_relid(relation_names[AREL_EVENT_STORE], extension_schema);
+	if (OidIsValid(relid) && BelongsToExtension(relid))
+		relids[AREL_EVENT_STORE] = relid;
 }
 
 /* True when the relation is one of the extension's own (an index: its table's). */
