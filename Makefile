@@ -19,7 +19,12 @@ OBJS = \
 	src/table_info.o \
 	src/row_json.o \
 	src/registry.o \
+	src/registry_checks.o \
 	src/ddl.o \
+	src/ddl_guard.o \
+	src/ddl_watch.o \
+	src/audit_state.o \
+	src/restore.o \
 	src/trigger.o \
 	src/search_filters.o \
 	src/summary.o \
@@ -45,7 +50,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 # isolation tests (pg_isolation_regress, run by installcheck after REGRESS):
 # specs in test/specs, expected outputs in test/expected, results in
 # test/output_iso.
-ISOLATION = summary_late_commit summarize_concurrent label_first_use autonomous seal_late_commit
+ISOLATION = restore_live_log summary_late_commit summarize_concurrent label_first_use autonomous seal_late_commit
 ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

@@ -2,6 +2,70 @@
 
 \echo Use "CREATE EXTENSION auditlog" to load this file. \quit
 
+---------------------------------------------------------------------------
+-- Hardening: the schema must be the extension's alone
+---------------------------------------------------------------------------
+
+-- A schema auditlog that existed before CREATE EXTENSION must be empty and
+-- owned by a superuser, with CREATE granted to no one else: its owner could
+-- drop it (and the log with it), and whoever may create objects in it could
+-- plant look-alikes. A restore from pg_dump creates it empty, owned by the
+-- restoring superuser, just before CREATE EXTENSION, and passes. This runs
+-- first, before anything is created in the schema.
+DO $$
+DECLARE
+    nsp pg_catalog.oid := '@extschema@'::pg_catalog.regnamespace;
+    owner_name pg_catalog.text;
+    owner_super boolean;
+    objects pg_catalog.int8;
+    one_object pg_catalog.text;
+    creator pg_catalog.text;
+BEGIN
+    SELECT r.rolname, r.rolsuper INTO owner_name, owner_super
+      FROM pg_catalog.pg_namespace n
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+     WHERE n.oid OPERATOR(pg_catalog.=) nsp;
+    IF NOT owner_super THEN
+        RAISE EXCEPTION 'schema "%" is owned by role "%", which is not a superuser', '@extschema@', owner_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The owner of the schema could drop the audit log with it.',
+                  HINT = pg_catalog.format('Drop the schema, or give it to a superuser (ALTER SCHEMA %s OWNER TO postgres), then CREATE EXTENSION auditlog again.', '@extschema@');
+    END IF;
+    SELECT pg_catalog.count(*), pg_catalog.min(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid))
+      INTO objects, one_object
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+       AND d.refobjid OPERATOR(pg_catalog.=) nsp
+       AND NOT (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                AND d.objid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                     WHERE e.extname OPERATOR(pg_catalog.=) 'auditlog'));
+    IF objects OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'schema "%" is not empty: % is in it', '@extschema@', one_object
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('It holds %s object(s); the extension needs a schema of its own.', objects),
+                  HINT = 'Move or drop those objects (or the schema), then CREATE EXTENSION auditlog again.';
+    END IF;
+    SELECT pg_catalog.min(CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC' ELSE r.rolname::pg_catalog.text END)
+      INTO creator
+      FROM pg_catalog.pg_namespace n
+     CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
+      LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+     WHERE n.oid OPERATOR(pg_catalog.=) nsp
+       AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+       AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+       AND (a.grantee OPERATOR(pg_catalog.=) 0 OR NOT r.rolsuper);
+    IF creator IS NOT NULL THEN
+        RAISE EXCEPTION 'role "%" may create objects in schema "%"', creator, '@extschema@'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Whoever may create objects in the schema could put look-alikes of the extension''s objects there.',
+                  HINT = pg_catalog.format('REVOKE CREATE ON SCHEMA %s FROM %s, then CREATE EXTENSION auditlog again.',
+                                           '@extschema@',
+                                           CASE WHEN creator OPERATOR(pg_catalog.=) 'PUBLIC' THEN creator
+                                                ELSE pg_catalog.quote_ident(creator) END);
+    END IF;
+END
+$$;
+
 -- Schema usage is public so that anyone can name the outcome type and the
 -- display helpers; every table and every function that reads or writes
 -- events is closed to PUBLIC and granted explicitly (see README).
@@ -248,15 +312,16 @@ SELECT e.id,
 COMMENT ON VIEW auditlog.events IS
     'Every event: when, who, what, on which resource, with what outcome, and its context';
 
--- pg_dump keeps the events, the dictionaries and the sequences' positions.
--- (The monthly partitions are tables of their own, not of the extension:
--- pg_dump dumps them, rows included, like any table.)
+-- pg_dump keeps the events (the monthly partitions are tables of their own,
+-- not of the extension: pg_dump dumps them, rows included, like any table)
+-- and the dictionaries, the built-in actions too (their descriptions may
+-- have been edited; a restore merges them into the ones CREATE EXTENSION
+-- made). The id sequences are not dumped: a restore moves them past the
+-- rows it brings (see "Restores" below), where pg_dump would set them only
+-- after all the data, under events written meanwhile.
 SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store_default', '');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.event_store_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('auditlog.labels', '');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.labels_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types', 'WHERE NOT builtin');
-SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('auditlog.action_types', '');
 
 ---------------------------------------------------------------------------
 -- Append-only
@@ -439,16 +504,30 @@ COMMENT ON FUNCTION auditlog.unregister_table(regclass) IS
     'Stops auditing a table; its past events stay';
 
 -- The registry follows the audited tables: renamed and dropped columns,
--- dropped tables.
+-- dropped tables. The same event triggers guard auditlog's own objects and
+-- watch DDL that would switch auditing of a registered table off (README,
+-- "What the guards cover"); the tags are every command that can change
+-- either.
 CREATE FUNCTION auditlog.follow_ddl() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'auditlog_follow_ddl' LANGUAGE C;
 COMMENT ON FUNCTION auditlog.follow_ddl() IS
-    'Event trigger keeping auditlog.registry in step with ALTER TABLE and DROP TABLE';
+    'Event trigger keeping auditlog.registry in step with DDL, guarding auditlog''s objects and the triggers of registered tables';
 CREATE EVENT TRIGGER auditlog_follow_alter ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE SCHEMA')
+    WHEN TAG IN ('ALTER AGGREGATE', 'ALTER DOMAIN', 'ALTER FOREIGN TABLE', 'ALTER FUNCTION',
+                 'ALTER INDEX', 'ALTER MATERIALIZED VIEW', 'ALTER OPERATOR', 'ALTER OPERATOR CLASS',
+                 'ALTER OPERATOR FAMILY', 'ALTER POLICY', 'ALTER PROCEDURE', 'ALTER ROUTINE',
+                 'ALTER RULE', 'ALTER SCHEMA', 'ALTER SEQUENCE', 'ALTER STATISTICS', 'ALTER TABLE',
+                 'ALTER TRIGGER', 'ALTER TYPE', 'ALTER VIEW', 'COMMENT', 'CREATE AGGREGATE',
+                 'CREATE DOMAIN', 'CREATE FOREIGN TABLE', 'CREATE FUNCTION', 'CREATE INDEX',
+                 'CREATE MATERIALIZED VIEW', 'CREATE OPERATOR', 'CREATE OPERATOR CLASS',
+                 'CREATE OPERATOR FAMILY', 'CREATE POLICY', 'CREATE PROCEDURE', 'CREATE RULE',
+                 'CREATE SCHEMA', 'CREATE SEQUENCE', 'CREATE STATISTICS', 'CREATE TABLE',
+                 'CREATE TABLE AS', 'CREATE TRIGGER', 'CREATE TYPE', 'CREATE VIEW', 'DROP RULE',
+                 'DROP TRIGGER', 'GRANT', 'SECURITY LABEL', 'SELECT INTO')
     EXECUTE FUNCTION auditlog.follow_ddl();
 CREATE EVENT TRIGGER auditlog_check_attach ON ddl_command_start
-    WHEN TAG IN ('ALTER TABLE')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER TRIGGER', 'CREATE RULE', 'CREATE TRIGGER', 'DROP RULE',
+                 'DROP TRIGGER')
     EXECUTE FUNCTION auditlog.follow_ddl();
 CREATE EVENT TRIGGER auditlog_follow_drop ON sql_drop
     EXECUTE FUNCTION auditlog.follow_ddl();
@@ -855,3 +934,111 @@ REVOKE ALL ON auditlog.hold_store, auditlog.holds, auditlog.seal_purges, auditlo
 REVOKE EXECUTE ON FUNCTION auditlog.purge(timestamptz) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.hold(text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.release(text) FROM PUBLIC;
+
+-- Hardening: restores
+---------------------------------------------------------------------------
+
+-- Restores: only a restore (or a superuser by hand) inserts into these
+-- tables with SQL; the extension itself writes events straight into the
+-- heap and its labels and actions with auditlog.internal on. These
+-- triggers refuse restored rows that would corrupt a live log, merge the
+-- built-in actions, and move the id sequences past what was restored.
+CREATE FUNCTION auditlog.restore_row() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_restore_row' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.restore_row() IS
+    'BEFORE INSERT trigger of the audit tables: refuses restored rows that would mix with rows written here';
+CREATE FUNCTION auditlog.restore_statement() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_restore_statement' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.restore_statement() IS
+    'AFTER INSERT statement trigger of the audit tables: moves their id sequence past the restored rows';
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.event_store
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.event_store
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.labels
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.labels
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+CREATE TRIGGER restore_row BEFORE INSERT ON auditlog.action_types
+    FOR EACH ROW EXECUTE FUNCTION auditlog.restore_row();
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.action_types
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+-- (A statement trigger is the partition's own: pg_dump restores into the
+-- partitions. The maintenance worker gives each new partition one too.)
+CREATE TRIGGER restore_statement AFTER INSERT ON auditlog.event_store_default
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement();
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.event_store ENABLE ALWAYS TRIGGER restore_statement;
+ALTER TABLE auditlog.event_store_default ENABLE ALWAYS TRIGGER restore_statement;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.labels ENABLE ALWAYS TRIGGER restore_statement;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER restore_row;
+ALTER TABLE auditlog.action_types ENABLE ALWAYS TRIGGER restore_statement;
+REVOKE EXECUTE ON FUNCTION auditlog.restore_row() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION auditlog.restore_statement() FROM PUBLIC;
+
+
+---------------------------------------------------------------------------
+-- Hardening: whether a registered table is really audited
+---------------------------------------------------------------------------
+
+-- Whether a registered table is really audited: its triggers are there,
+-- are auditlog's and fire, and no INSTEAD rule sends its changes elsewhere.
+CREATE FUNCTION auditlog.auditing_problem(tbl regclass) RETURNS text
+    AS 'MODULE_PATHNAME', 'auditlog_auditing_problem'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION auditlog.auditing_problem(regclass) IS
+    'Why changes to a registered table would not all be events (a trigger missing, disabled, replaced; an INSTEAD rule), or NULL';
+
+CREATE OR REPLACE VIEW auditlog.registered_tables AS
+SELECT r.tbl AS table_name,
+       r.resource_type,
+       CASE WHEN r.id_column IS NOT NULL THEN ARRAY[r.id_column] ELSE
+                (SELECT array_agg(a.attname ORDER BY k.ord)
+                   FROM pg_catalog.pg_index i
+                  CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  WHERE i.indrelid = r.tbl AND i.indisprimary
+                    AND k.ord <= i.indnkeyatts) END AS id_columns,
+       r.exclude_columns,
+       r.redact_columns,
+       r.org_column,
+       r.registered_at,
+       r.registered_by,
+       p.problem IS NULL AS active,
+       p.problem
+  FROM auditlog.registry r
+ CROSS JOIN LATERAL (SELECT auditlog.auditing_problem(r.tbl) AS problem) p;
+COMMENT ON VIEW auditlog.registered_tables IS
+    'The tables whose INSERT, UPDATE, DELETE and TRUNCATE are events, with their options; '
+    'active is false, and problem says why, when some of their changes would not be';
+
+
+---------------------------------------------------------------------------
+-- Hardening: partitions made by an owner who is no superuser
+---------------------------------------------------------------------------
+
+-- PostgreSQL checks EXECUTE on the row trigger's function, as the table's
+-- owner, when it clones the trigger onto a new or attached partition. The
+-- function only ever runs as the trigger auditlog_row of a registered
+-- table (it refuses anything else), so anyone may hold it.
+GRANT EXECUTE ON FUNCTION auditlog.row_trigger() TO PUBLIC;
+
+---------------------------------------------------------------------------
+-- Hardening: the registry changes only through register_table
+---------------------------------------------------------------------------
+
+-- Its options say which columns are redacted: a member of the owner's
+-- role, who holds every privilege on it, must not edit them with plain
+-- SQL. auditlog's own SQL and superusers (a restore) pass.
+CREATE FUNCTION auditlog.guard_registry() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'auditlog_guard_registry' LANGUAGE C;
+COMMENT ON FUNCTION auditlog.guard_registry() IS
+    'Trigger letting only register_table, unregister_table (and superusers) change auditlog.registry';
+CREATE TRIGGER guard_registry BEFORE INSERT OR UPDATE OR DELETE ON auditlog.registry
+    FOR EACH ROW EXECUTE FUNCTION auditlog.guard_registry();
+CREATE TRIGGER guard_registry_truncate BEFORE TRUNCATE ON auditlog.registry
+    FOR EACH STATEMENT EXECUTE FUNCTION auditlog.guard_registry();
+ALTER TABLE auditlog.registry ENABLE ALWAYS TRIGGER guard_registry;
+ALTER TABLE auditlog.registry ENABLE ALWAYS TRIGGER guard_registry_truncate;
+REVOKE EXECUTE ON FUNCTION auditlog.guard_registry() FROM PUBLIC;

@@ -18,6 +18,7 @@
 #include "drop_guard.h"
 #include "event.h"
 #include "labels.h"
+#include "owner.h"
 #include "purge.h"
 #include "spi_util.h"
 #include "table_info.h"
@@ -154,6 +155,7 @@ _PG_init(void)
 	DefineSettings();
 
 	CatalogInit();
+	OwnerInit();
 	SpiUtilInit();
 	LabelsInit();
 	EventFormInit();

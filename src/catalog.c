@@ -5,10 +5,14 @@
  *
  * The C code never looks its objects up by a schema name the caller could
  * have taken over: the schema is the one pg_extension records for the
- * extension, and the relations are looked up in it. Everything is cached
+ * extension, the relations are looked up in it, and a relation found there
+ * is used only if it belongs to the extension (pg_depend says so; an index
+ * through its table), so that a look-alike put in the schema, under a name
+ * freed by a rename, is never written to. Everything is cached
  * per backend and forgotten, together with every cache built on it, when a
  * relcache invalidation names one of the relations (DROP EXTENSION, a
- * restore, DDL on them) or the whole relcache.
+ * restore, DDL on them) or the whole relcache; the event store is always
+ * among them once the extension is known.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,7 +21,10 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "access/stratnum.h"
 #include "catalog/pg_am.h"
@@ -40,8 +47,10 @@ static const char *const relation_names[AREL_COUNT] = {
 	[AREL_EVENT_STORE] = "event_store",
 	[AREL_EVENT_STORE_ID_SEQ] = "event_store_id_seq",
 	[AREL_LABELS] = "labels",
+	[AREL_LABELS_ID_SEQ] = "labels_id_seq",
 	[AREL_LABELS_KIND_LABEL_KEY] = "labels_kind_label_key",
 	[AREL_ACTION_TYPES] = "action_types",
+	[AREL_ACTION_TYPES_ID_SEQ] = "action_types_id_seq",
 	[AREL_ACTION_TYPES_ACTION_KEY] = "action_types_action_key",
 	[AREL_REGISTRY] = "registry",
 	[AREL_REGISTRY_PKEY] = "registry_pkey",
@@ -62,6 +71,8 @@ static int	n_reset_callbacks = 0;
 static void ResetAll(void);
 static void RelcacheCallback(Datum arg, Oid relid);
 static void LoadExtension(void);
+static void WatchEventStore(void);
+static bool BelongsToExtension(Oid relid);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -128,6 +139,38 @@ LoadExtension(void)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	if (extension_known)
+		WatchEventStore();
+}
+
+/*
+ * Notes the event store's oid as soon as the extension is known, so that
+ * its invalidation (DROP EXTENSION, a restore with --clean) resets every
+ * cache of this backend, also of one that only ever reads the log with
+ * search() and has looked no relation up itself: its plans and the
+ * outcome type's oid would otherwise outlive the objects they name.
+ */
+static void
+WatchEventStore(void)
+{
+	Oid			relid;
+
+	if (OidIsValid(relids[AREL_EVENT_STORE]))
+		return;
+	relid = get_relname_relid(relation_names[AREL_EVENT_STORE], extension_schema);
+	if (OidIsValid(relid) && BelongsToExtension(relid))
+		relids[AREL_EVENT_STORE] = relid;
+}
+
+/* True when the relation is one of the extension's own (an index: its table's). */
+static bool
+BelongsToExtension(Oid relid)
+{
+	Oid			member = relid;
+
+	if (get_rel_relkind(relid) == RELKIND_INDEX)
+		member = IndexGetRelation(relid, false);
+	return getExtensionOfObject(RelationRelationId, member) == extension_oid;
 }
 
 /* ------------------------------------------------------------------------
@@ -208,6 +251,13 @@ AuditRelid(AuditRelation rel)
 					 errmsg("relation \"%s\" of extension auditlog does not exist",
 							relation_names[rel]),
 					 errhint("The auditlog extension is damaged; reinstall it.")));
+		if (!BelongsToExtension(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("relation \"%s.%s\" is not part of extension auditlog",
+							get_namespace_name(extension_schema), relation_names[rel]),
+					 errdetail("Something else took the name of one of the extension's relations."),
+					 errhint("Drop or rename that relation; ALTER EXTENSION auditlog UPDATE does not fix it.")));
 		relids[rel] = relid;
 	}
 	return relids[rel];
@@ -223,7 +273,8 @@ AuditOutcomeTypeOid(void)
 											CStringGetDatum("outcome"),
 											ObjectIdGetDatum(AuditSchemaOid()));
 
-		if (!OidIsValid(typid))
+		if (!OidIsValid(typid) ||
+			getExtensionOfObject(TypeRelationId, typid) != AuditExtensionOid(false))
 			elog(ERROR, "auditlog: type outcome is missing");
 		outcome_type = typid;
 	}

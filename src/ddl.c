@@ -4,13 +4,17 @@
  *	  The registry follows DDL on audited tables: renames, drops, partitions.
  *
  * One event trigger function, auditlog.follow_ddl(), behind three event
- * triggers: after ALTER TABLE, a renamed or dropped column of a registered
- * table is renamed or forgotten in its options (so that an excluded or
- * redacted column stays so under its new name); a partition created in,
- * attached to or detached from an audited table gains or loses the
- * statement trigger; before ALTER TABLE, attaching a registered table below
+ * triggers: after a column of a registered table is renamed (through the
+ * table, an inheritance parent, or the composite type of a typed table)
+ * or dropped, its options follow (so that an excluded or redacted column
+ * stays so under its new name); a partition created in, attached to or
+ * detached from an audited table gains or loses the statement trigger;
+ * before ALTER TABLE, attaching a registered table or a foreign table below
  * an audited one is refused; after a DROP, the registrations of tables
- * that no longer exist go. Each case has its handler below.
+ * that no longer exist go. Each case has its handler below. The same
+ * events also guard auditlog's own objects (ddl_guard.c) and watch DDL
+ * that would switch auditing of a registered table off (ddl_watch.c),
+ * except for the extension's own scripts and SQL.
  *
  * Names in the command are resolved first, with the caller's search_path;
  * the handlers then run as the extension's owner with a pinned one.
@@ -20,14 +24,19 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 
 #include "catalog.h"
+#include "ddl_watch.h"
 #include "owner.h"
 #include "registry.h"
 #include "spi_util.h"
@@ -41,6 +50,7 @@ typedef struct DdlTarget
 
 static void ResolveTarget(Node *parsetree, DdlTarget *target);
 static void RenameColumn(Oid relid, const char *oldname, const char *newname);
+static List *TypedTables(Oid typrelid);
 static void OnSqlDrop(void);
 static void OnAlterTableStart(AlterTableStmt *stmt, DdlTarget *target);
 static void OnRenameColumn(RenameStmt *stmt, DdlTarget *target);
@@ -71,9 +81,26 @@ ResolveTarget(Node *parsetree, DdlTarget *target)
 		}
 	}
 	else if (IsA(parsetree, RenameStmt) &&
-			 ((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN &&
+			 (((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN ||
+			  ((RenameStmt *) parsetree)->renameType == OBJECT_ATTRIBUTE) &&
 			 ((RenameStmt *) parsetree)->relation)
 		target->relid = RangeVarGetRelid(((RenameStmt *) parsetree)->relation, NoLock, true);
+}
+
+/* The tables (and partitions below them) whose rows are of a composite type's relation. */
+static List *
+TypedTables(Oid typrelid)
+{
+	SpiArgs		args = {0};
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	SpiArg(&args, OIDOID, ObjectIdGetDatum(get_rel_type_id(typrelid)));
+	SpiExec("SELECT c.oid FROM pg_catalog.pg_class c WHERE c.reloftype OPERATOR(pg_catalog.=) $1",
+			&args, SPI_OK_SELECT);
+	foreach(lc, SpiColumnOids(1))
+		tables = list_concat(tables, find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
+	return tables;
 }
 
 /* Renames a column in every option of a registered table. */
@@ -147,6 +174,8 @@ OnAlterTableStart(AlterTableStmt *stmt, DdlTarget *target)
 
 		if (cmd->subtype != AT_AttachPartition || !RegistryAudits(target->relid))
 			continue;
+		if (OidIsValid(part) && get_rel_relkind(part) == RELKIND_FOREIGN_TABLE)
+			AuditRefuseForeignPartition(get_rel_name(part), target->relid);
 		if (OidIsValid(part) && RegistryHas(part))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -158,16 +187,35 @@ OnAlterTableStart(AlterTableStmt *stmt, DdlTarget *target)
 	}
 }
 
-/* ALTER TABLE RENAME COLUMN of a registered table: the options follow the new name. */
+/*
+ * A column renamed (ALTER TABLE, VIEW, MATERIALIZED VIEW or FOREIGN TABLE
+ * ... RENAME COLUMN, which rename it in the inheritance children too, or
+ * ALTER TYPE ... RENAME ATTRIBUTE ... CASCADE, which renames it in the
+ * typed tables): the options of every registered table that had it follow
+ * the new name.
+ */
 static void
 OnRenameColumn(RenameStmt *stmt, DdlTarget *target)
 {
-	if (stmt->renameType != OBJECT_COLUMN || !stmt->relation)
+	List	   *tables;
+	ListCell   *lc;
+
+	if ((stmt->renameType != OBJECT_COLUMN && stmt->renameType != OBJECT_ATTRIBUTE) ||
+		!OidIsValid(target->relid))
 		return;
-	if (RegistryHas(target->relid))
+	if (stmt->renameType == OBJECT_ATTRIBUTE)
+		tables = TypedTables(target->relid);
+	else
+		tables = find_all_inheritors(target->relid, NoLock, NULL);
+	foreach(lc, tables)
 	{
-		RenameColumn(target->relid, stmt->subname, stmt->newname);
-		CacheInvalidateRelcacheByRelid(target->relid);
+		Oid			relid = lfirst_oid(lc);
+
+		if (RegistryHas(relid))
+		{
+			RenameColumn(relid, stmt->subname, stmt->newname);
+			CacheInvalidateRelcacheByRelid(relid);
+		}
 	}
 }
 
@@ -229,6 +277,11 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 	Node	   *parsetree;
 	AuditOwnerState st;
 	DdlTarget	target;
+	WatchTarget wt;
+	bool		guarded;
+	bool		superuser_caller = superuser();
+	char	   *caller = GetUserNameFromId(GetUserId(), false);
+	const char *tag;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -236,26 +289,53 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 				 errmsg("auditlog.follow_ddl() must be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
 	parsetree = trigdata->parsetree;
+	tag = GetCommandTagName(trigdata->tag);
 
 	/* nothing to follow while the extension itself is being dropped */
 	if (!AuditExtensionPresent())
 		PG_RETURN_VOID();
+	/* the extension's own scripts and SQL pass the guards */
+	guarded = !AuditRunningInternally() &&
+		!(creating_extension && CurrentExtensionObject == AuditExtensionOid(true));
 
 	ResolveTarget(parsetree, &target);
+	if (guarded)
+		WatchResolve(parsetree, &wt);
 	AuditConnectAsOwner(&st);
 	if (strcmp(trigdata->event, "sql_drop") == 0)
+	{
+		if (guarded)
+		{
+			GuardOwnObjectsDropped(superuser_caller, caller, tag);
+			WatchDroppedTriggers(superuser_caller, tag);
+		}
 		OnSqlDrop();
+	}
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
 	{
 		if (IsA(parsetree, AlterTableStmt))
 			OnAlterTableStart((AlterTableStmt *) parsetree, &target);
+		if (guarded && WatchesCommand(parsetree))
+			WatchStart(parsetree, &wt);
 	}
-	else if (IsA(parsetree, RenameStmt))
-		OnRenameColumn((RenameStmt *) parsetree, &target);
-	else if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateSchemaStmt))
-		OnCreateTables();
-	else if (IsA(parsetree, AlterTableStmt))
-		OnAlterTableEnd((AlterTableStmt *) parsetree, &target);
+	else
+	{
+		if (guarded)
+			GuardOwnObjectsEnd(superuser_caller, caller, tag, parsetree);
+		if (IsA(parsetree, RenameStmt))
+			OnRenameColumn((RenameStmt *) parsetree, &target);
+		else if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt) ||
+				 IsA(parsetree, CreateSchemaStmt))
+			OnCreateTables();
+		else if (IsA(parsetree, AlterTableStmt))
+			OnAlterTableEnd((AlterTableStmt *) parsetree, &target);
+		if (guarded)
+		{
+			WatchCheckStructure(parsetree, &wt, superuser_caller);
+			if (WatchesCommand(parsetree))
+				WatchEnd(parsetree, superuser_caller, tag);
+		}
+	}
 	AuditFinishAsOwner(&st);
 	PG_RETURN_VOID();
 }

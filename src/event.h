@@ -56,6 +56,9 @@ extern void EventFormInit(void);
 extern int64 AuditStoreRows(AuditRow *rows, int n);
 extern void EventStoreInit(void);
 
+/* event_api.c: what log_event (and its variants) refuse to write */
+extern void AuditRefuseTriggerAction(const AuditEvent *ev);
+
 /* event_queue.c: the queue of trigger events and the write of one event */
 #define AUDIT_QUEUE_MAX 1000	/* events queued before they are written */
 extern void AuditQueueEvent(AuditEvent *ev);

@@ -7,12 +7,20 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "event.h"
@@ -36,6 +44,8 @@ static char *OptionalText(FunctionCallInfo fcinfo, int n);
 static void RequireArg(FunctionCallInfo fcinfo, int n, const char *name);
 static void ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev);
 static void SetLocal(const char *name, const char *value);
+static Oid	TableRegisteredAs(const char *resource_type);
+static TimestampTz EarliestEventTime(void);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -102,12 +112,92 @@ ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev)
 	ev->org_id = OptionalText(fcinfo, first + EARG_ORG_ID);
 }
 
+/* The start of the first whole UTC month of the timestamp range: 4714-12-01 BC. */
+static TimestampTz
+EarliestEventTime(void)
+{
+	struct pg_tm tm = {0};
+	TimestampTz ts;
+
+	tm.tm_year = -4713;			/* 4714 BC */
+	tm.tm_mon = 12;
+	tm.tm_mday = 1;
+	if (tm2timestamp(&tm, 0, NULL, &ts) != 0)
+		elog(ERROR, "auditlog: the earliest event time is out of range");
+	return ts;
+}
+
+/* The table registered under a resource type, or InvalidOid. */
+static Oid
+TableRegisteredAs(const char *resource_type)
+{
+	Relation	rel = table_open(AuditRelid(AREL_REGISTRY), AccessShareLock);
+	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+	TableScanDesc scan = table_beginscan(rel, snap, 0, NULL);
+	HeapTuple	tup;
+	Oid			found = InvalidOid;
+
+	AuditCheckNatts(rel, Natts_registry);
+	while (!OidIsValid(found) && (tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		type = heap_getattr(tup, Anum_registry_resource_type, RelationGetDescr(rel), &isnull);
+
+		if (!isnull && strcmp(TextDatumGetCString(type), resource_type) == 0)
+			found = DatumGetObjectId(heap_getattr(tup, Anum_registry_tbl, RelationGetDescr(rel), &isnull));
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /* Sets one of our settings for the rest of the transaction. */
 static void
 SetLocal(const char *name, const char *value)
 {
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/* ------------------------------------------------------------------------
+ * exported
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Errors when an event of the application would look like one the
+ * triggers of a registered table write: <type>.create, .update, .delete or
+ * .truncate with outcome success, for a resource type some table is
+ * registered under. (Failed and denied attempts are the application's to
+ * record.)
+ */
+void
+AuditRefuseTriggerAction(const AuditEvent *ev)
+{
+	static const char *const verbs[4] = {"create", "update", "delete", "truncate"};
+	const char *dot = strchr(ev->action, '.');
+	char	   *type;
+	bool		verb = false;
+	Oid			table;
+
+	if (ev->outcome != AUDIT_OUTCOME_SUCCESS || dot == NULL || strchr(dot + 1, '.') != NULL)
+		return;
+	for (int i = 0; i < 4; i++)
+		verb |= (strcmp(dot + 1, verbs[i]) == 0);
+	if (!verb)
+		return;
+	type = pnstrdup(ev->action, dot - ev->action);
+	table = TableRegisteredAs(type);
+	if (OidIsValid(table))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("action \"%s\" is written by the triggers of registered table %s",
+						ev->action, quote_qualified_identifier(get_namespace_name(get_rel_namespace(table)),
+															   get_rel_name(table))),
+				 errdetail("An event of the application cannot pass for a change of that table."),
+				 errhint("Record a failed or denied attempt with outcome => 'failure' or 'denied', "
+						 "or give the application's action a name of its own.")));
 }
 
 /* ------------------------------------------------------------------------
@@ -118,7 +208,8 @@ SetLocal(const char *name, const char *value)
 PG_FUNCTION_INFO_V1(auditlog_log_event);
 /*
  * auditlog.log_event(action, resource_type, resource_id, outcome, details,
- * actor, actor_id, org_id) RETURNS bigint: records what the application did.
+ * actor, actor_id, org_id) RETURNS bigint: records what the application did
+ * (but not what the triggers of a registered table write).
  */
 Datum
 auditlog_log_event(PG_FUNCTION_ARGS)
@@ -127,6 +218,7 @@ auditlog_log_event(PG_FUNCTION_ARGS)
 
 	PreventCommandIfReadOnly("auditlog.log_event()");
 	ReadEventArgs(fcinfo, 0, &ev);
+	AuditRefuseTriggerAction(&ev);
 	PG_RETURN_INT64(AuditWriteEvent(&ev));
 }
 
@@ -169,6 +261,14 @@ auditlog_import_event(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("occurred_at must be a finite time"),
+				 errhint("Pass the time at which the event happened in the other system.")));
+	/* the summaries count by UTC month: the first month of the range has no start */
+	if (occurred_at < EarliestEventTime())
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("occurred_at %s is before %s, the earliest time the audit log can count",
+						pstrdup(timestamptz_to_str(occurred_at)),
+						pstrdup(timestamptz_to_str(EarliestEventTime()))),
 				 errhint("Pass the time at which the event happened in the other system.")));
 	if (occurred_at > GetCurrentTimestamp())
 		ereport(ERROR,

@@ -91,22 +91,21 @@ LoadClientAddr(void)
 
 /*
  * Who acts: the caller's arguments, else auditlog.actor / auditlog.actor_id,
- * else the session's database role. The organisation: the argument, else
- * auditlog.org_id.
+ * else the session's database role (with no actor id: auditlog.actor_id
+ * is the id of auditlog.actor, not of the role). The organisation: the
+ * argument, else auditlog.org_id.
  */
 static void
 ResolveActor(AuditEvent *ev)
 {
-	bool		actor_given = (ev->actor != NULL);
+	bool		from_setting = false;
 
-	if (!actor_given)
+	if (ev->actor == NULL)
 	{
-		if (auditlog_actor && auditlog_actor[0] != '\0')
-			ev->actor = auditlog_actor;
-		else
-			ev->actor = SessionUserName();
+		from_setting = (auditlog_actor && auditlog_actor[0] != '\0');
+		ev->actor = from_setting ? auditlog_actor : SessionUserName();
 	}
-	if (ev->actor_id == NULL && !actor_given &&
+	if (ev->actor_id == NULL && from_setting &&
 		auditlog_actor_id && auditlog_actor_id[0] != '\0')
 		ev->actor_id = auditlog_actor_id;
 	if (ev->org_id == NULL && !ev->system && auditlog_org_id && auditlog_org_id[0] != '\0')
@@ -158,7 +157,7 @@ AuditFormEvent(AuditEvent *ev, AuditRow *row)
 	AuditCheckLabel("actor_id", ev->actor_id, NULL);
 	AuditCheckLabel("org_id", ev->org_id, NULL);
 	AuditCheckLabel("resource_type", ev->resource_type, NULL);
-	/* callers check the resource id, the triggers clip theirs: an index entry has a size limit */
+	/* callers and triggers check the resource id first: an index entry has a size limit */
 	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
 		elog(ERROR, "auditlog: resource id longer than %d bytes", AUDIT_MAX_RESOURCE_ID);
 

@@ -53,13 +53,15 @@ FullXid(TransactionId xid)
 }
 
 /*
- * Takes a horizon now: the sequence's last value, then the next transaction
- * id; every transaction that took an id up to that value is older.
+ * Takes a horizon now: the last id the sequence handed out, then the next
+ * transaction id; every transaction that took an id up to that value is
+ * older. A sequence not yet called hands out last_value next: the ids below
+ * it may be taken (a restore leaves it so, after the rows it brought).
  */
 void
 AuditTakeHorizon(AuditHorizon *h)
 {
-	SpiExec("SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+	SpiExec("SELECT CASE WHEN is_called THEN last_value ELSE last_value OPERATOR(pg_catalog.-) 1 END"
 			" FROM auditlog.event_store_id_seq", NULL, SPI_OK_SELECT);
 	h->upto = SpiFirstInt64(0);
 	h->xmax = U64FromFullTransactionId(ReadNextFullTransactionId());

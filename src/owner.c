@@ -10,6 +10,13 @@
  * defined can be picked up by the SQL run with those rights. An error
  * undoes both with the (sub)transaction.
  *
+ * While it runs so, the hidden setting auditlog.internal is on: the guards
+ * of auditlog's tables and of the registered tables (ddl_guard.c,
+ * ddl_watch.c, restore.c) let the extension's own work through. Nobody can
+ * SET it (it is PGC_INTERNAL), and like search_path it is restored when
+ * the caller resumes or the (sub)transaction aborts, so it cannot outlive
+ * the call that set it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -20,6 +27,9 @@
 
 #include "catalog.h"
 #include "owner.h"
+
+/* auditlog.internal: on while auditlog runs its own SQL as the owner */
+static bool internal_context = false;
 
 /* Runs what follows as the extension's owner, with a pinned search_path. */
 void
@@ -32,6 +42,8 @@ AuditBecomeOwner(AuditOwnerState *st)
 	st->guc_level = NewGUCNestLevel();
 	st->spi = false;
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("auditlog.internal", "on", PGC_INTERNAL, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 }
 
@@ -61,4 +73,23 @@ AuditFinishAsOwner(AuditOwnerState *st)
 		SPI_finish();
 	st->spi = false;
 	AuditResumeCaller(st);
+}
+
+/* True while auditlog runs its own SQL as the owner (AuditBecomeOwner). */
+bool
+AuditRunningInternally(void)
+{
+	return internal_context;
+}
+
+/* Module start-up: the hidden setting behind AuditRunningInternally(). */
+void
+OwnerInit(void)
+{
+	DefineCustomBoolVariable("auditlog.internal",
+							 "Shows whether auditlog is running its own SQL as the extension's owner.",
+							 NULL,
+							 &internal_context, false, PGC_INTERNAL,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							 NULL, NULL, NULL);
 }

@@ -21,5 +21,7 @@ extern void AuditBecomeOwner(AuditOwnerState *st);
 extern void AuditResumeCaller(AuditOwnerState *st);
 extern void AuditConnectAsOwner(AuditOwnerState *st);
 extern void AuditFinishAsOwner(AuditOwnerState *st);
+extern bool AuditRunningInternally(void);
+extern void OwnerInit(void);
 
 #endif							/* AUDITLOG_OWNER_H */

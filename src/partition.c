@@ -228,8 +228,8 @@ ConstraintState(Oid relid, const char *name, bool *validated)
 }
 
 /*
- * Makes the month's partition and attaches it, with the indexes, guard and
- * replica identity the default partition has; drops the constraint that
+ * Makes the month's partition and attaches it, with the indexes, statement
+ * triggers and replica identity the default partition has; drops the constraint that
  * made the attach instant. The default partition is locked first and
  * checked again: an event written there for that month since the last
  * step leaves the month to it.
@@ -270,8 +270,12 @@ AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
 	SpiExec(psprintf("CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON %s"
 					 " FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change()", part),
 			NULL, SPI_OK_UTILITY);
+	SpiExec(psprintf("CREATE TRIGGER restore_statement AFTER INSERT ON %s"
+					 " FOR EACH STATEMENT EXECUTE FUNCTION auditlog.restore_statement()", part),
+			NULL, SPI_OK_UTILITY);
 	SpiExec(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER append_only_truncate,"
-					 " REPLICA IDENTITY FULL", part), NULL, SPI_OK_UTILITY);
+					 " ENABLE ALWAYS TRIGGER restore_statement, REPLICA IDENTITY FULL", part),
+			NULL, SPI_OK_UTILITY);
 	SpiExec(psprintf("COMMENT ON TABLE %s IS 'The events of %04d-%02d (UTC); made by the maintenance worker'",
 					 part, m->year, m->month), NULL, SPI_OK_UTILITY);
 	SpiExec(psprintf("ALTER TABLE auditlog.event_store ATTACH PARTITION %s FOR VALUES FROM (%s) TO (%s)",

@@ -125,6 +125,7 @@ static void UncountSources(const Purge *pg);
 static void RemoveSources(Purge *pg);
 static void CountKept(Purge *pg);
 static int64 WritePurgeEvent(const Purge *pg);
+static void DropRecords(int64 seal_id);
 static void WriteRecords(const Purge *pg, int64 purge_id);
 static char *OrgArg(FunctionCallInfo fcinfo, int n);
 static void WriteHoldEvent(const char *action, const char *org_id, const char *reason);
@@ -537,6 +538,26 @@ WritePurgeEvent(const Purge *pg)
 	return AuditWriteEvent(&ev);
 }
 
+/* The earlier records of a seal, which the one of its last events replaces. */
+static void
+DropRecords(int64 seal_id)
+{
+	SpiArgs		args = {0};
+
+	SpiArg(&args, INT8OID, Int64GetDatum(seal_id));
+	PG_TRY();
+	{
+		audit_purging = true;
+		SpiExec("DELETE FROM auditlog.seal_purges p WHERE p.seal_id OPERATOR(pg_catalog.=) $1",
+				&args, SPI_OK_DELETE);
+	}
+	PG_FINALLY();
+	{
+		audit_purging = false;
+	}
+	PG_END_TRY();
+}
+
 /* What each seal lost, under the purge event's id. */
 static void
 WriteRecords(const Purge *pg, int64 purge_id)
@@ -547,21 +568,7 @@ WriteRecords(const Purge *pg, int64 purge_id)
 		SpiArgs		args = {0};
 
 		if (rec->replaces)
-		{
-			SpiArg(&args, INT8OID, Int64GetDatum(rec->seal_id));
-			PG_TRY();
-			{
-				audit_purging = true;
-				SpiExec("DELETE FROM auditlog.seal_purges p WHERE p.seal_id OPERATOR(pg_catalog.=) $1",
-						&args, SPI_OK_DELETE);
-			}
-			PG_FINALLY();
-			{
-				audit_purging = false;
-			}
-			PG_END_TRY();
-			args.n = 0;
-		}
+			DropRecords(rec->seal_id);
 		SpiArg(&args, INT8OID, Int64GetDatum(rec->seal_id));
 		SpiArg(&args, INT8OID, Int64GetDatum(purge_id));
 		SpiArg(&args, INT8OID, Int64GetDatum(rec->events));

@@ -30,6 +30,7 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
+#include "ddl_watch.h"
 #include "owner.h"
 #include "registry.h"
 #include "spi_util.h"
@@ -49,7 +50,6 @@ static void CheckTablePrivilege(Relation rel);
 static Relation OpenArgTable(FunctionCallInfo fcinfo, LOCKMODE lock);
 static void CheckColumn(Relation rel, const char *what, const char *name);
 static List *ColumnList(FunctionCallInfo fcinfo, int argno, const char *what, Relation rel);
-static bool InNameList(List *names, const char *name);
 static Datum NameArray(List *names);
 static bool HasTrigger(Oid relid, const char *name);
 static List *StatementTriggerTables(Oid relid);
@@ -152,24 +152,10 @@ ColumnList(FunctionCallInfo fcinfo, int argno, const char *what, Relation rel)
 					 errhint("List column names only, such as '{access_token}'.")));
 		col = NameStr(*DatumGetName(elems[i]));
 		CheckColumn(rel, what, col);
-		if (!InNameList(names, col))
+		if (!NameListHas(names, col))
 			names = lappend(names, pstrdup(col));
 	}
 	return names;
-}
-
-/* True when the List of C strings holds 'name'. */
-static bool
-InNameList(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-	{
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* A List of C strings as a name[] Datum. */
@@ -316,7 +302,7 @@ ReadOptions(FunctionCallInfo fcinfo, Relation rel, RegisterOptions *opt)
 	opt->redact = ColumnList(fcinfo, 4, "redact_columns", rel);
 	foreach(lc, opt->redact)
 	{
-		if (InNameList(opt->exclude, (char *) lfirst(lc)))
+		if (NameListHas(opt->exclude, (char *) lfirst(lc)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("column \"%s\" is both excluded and redacted", (char *) lfirst(lc)),
@@ -327,6 +313,7 @@ ReadOptions(FunctionCallInfo fcinfo, Relation rel, RegisterOptions *opt)
 		opt->org_column = pstrdup(NameStr(*PG_GETARG_NAME(5)));
 		CheckColumn(rel, "org_column", opt->org_column);
 	}
+	RegistryCheckOptions(rel, opt->id_column, opt->exclude, opt->redact, opt->org_column);
 }
 
 /* Inserts or updates the table's row of auditlog.registry. */
@@ -395,6 +382,20 @@ DescribeActions(Relation rel, const char *resource_type)
  * shared with ddl.c
  * ------------------------------------------------------------------------
  */
+
+/* True when the List of C strings holds 'name'. */
+bool
+NameListHas(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
 
 /* schema.name of a relation, quoted as needed. */
 char *
@@ -484,20 +485,37 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 	Relation	rel;
 	RegisterOptions opt;
 	AuditOwnerState st;
+	bool		registered_before;
+	char	   *problem;
+	Oid			relid;
 
 	PreventCommandIfReadOnly("auditlog.register_table()");
 	rel = OpenArgTable(fcinfo, ShareRowExclusiveLock);
+	relid = RelationGetRelid(rel);
 	CheckTarget(rel);
 	ReadOptions(fcinfo, rel, &opt);
+	AuditConnectAsOwner(&st);
+	registered_before = RegistryHas(relid);
+	AuditFinishAsOwner(&st);
 
 	AuditConnectAsOwner(&st);
+	RegistryCheckStructure(rel);
+	problem = registered_before ? AuditingProblem(relid) : NULL;
 	StoreRegistration(rel, &opt);
 	InstallTriggers(rel);
 	DescribeActions(rel, opt.resource_type);
 	AuditFinishAsOwner(&st);
 
 	CacheInvalidateRelcache(rel);
+	/* closed (still locked) first: ALTER TABLE refuses a table in use */
 	table_close(rel, NoLock);
+
+	/* registering again switches auditing back on, on the record */
+	AuditConnectAsOwner(&st);
+	(void) RegistrySwitchOnTriggers(relid);
+	if (problem && AuditingProblem(relid) == NULL)
+		AuditLogAuditingSwitch(relid, "auditlog.auditing_on", NULL, "auditlog.register_table()");
+	AuditFinishAsOwner(&st);
 	PG_RETURN_VOID();
 }
 
@@ -516,6 +534,7 @@ auditlog_unregister_table(PG_FUNCTION_ARGS)
 	SpiArg(&args, REGCLASSOID, ObjectIdGetDatum(RelationGetRelid(rel)));
 
 	AuditConnectAsOwner(&st);
+	RegistryCheckUnregister(rel);
 	if (SpiExec("DELETE FROM auditlog.registry WHERE tbl OPERATOR(pg_catalog.=) $1",
 				&args, SPI_OK_DELETE) == 0)
 		ereport(ERROR,

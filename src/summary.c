@@ -188,9 +188,10 @@ AddToCounts(int64 upto, int64 target)
 }
 
 /*
- * Records the next horizon: the sequence's last value and, read after it,
- * the next transaction id; every xid that took an id <= last is older.
- * Returns false when the sequence has not moved past the last horizon.
+ * Records the next horizon: the last id the sequence handed out and, read
+ * after it, the next transaction id (AuditTakeHorizon); every xid that
+ * took an id <= last is older. Returns false when the sequence has not
+ * moved past the last horizon.
  */
 static bool
 RecordHorizon(int64 pending_upto)
@@ -224,20 +225,26 @@ SummarizedUpto(void)
 	return SpiFirstInt64(0);
 }
 
-/* The last event id handed out, whether or not its transaction committed. */
+/*
+ * The last event id handed out, whether or not its transaction committed.
+ * A sequence not yet called hands out last_value next: the ids below it
+ * may be taken (a restore sets it so, after the rows it brought).
+ */
 static int64
 LastEventId(void)
 {
 	SpiArgs		args = {0};
 
-	SpiQuery("SELECT CASE WHEN s.is_called THEN s.last_value ELSE 0 END"
+	SpiQuery("SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value OPERATOR(pg_catalog.-) 1 END"
 			 " FROM auditlog.event_store_id_seq s", &args, 1);
 	return SpiFirstInt64(0);
 }
 
 /*
  * Start of the UTC day (or month) holding ts, or of the next one when
- * 'ceil' and ts is not already a start.
+ * 'ceil' and ts is not already a start. At the ends of the timestamp range
+ * a boundary that cannot be represented is -infinity (below it) or
+ * infinity (above it): the ends of the date range are bounds, not errors.
  */
 static TimestampTz
 UtcBoundary(TimestampTz ts, bool month, bool ceil)
@@ -249,16 +256,17 @@ UtcBoundary(TimestampTz ts, bool month, bool ceil)
 	if (TIMESTAMP_NOT_FINITE(ts))
 		return ts;
 	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
+		return ts < 0 ? DT_NOBEGIN : DT_NOEND;
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	if (month)
 		tm.tm_mday = 1;
-	if (tm2timestamp(&tm, 0, NULL, &start) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
+	if (tm2timestamp(&tm, 0, NULL, &start) != 0 || !IS_VALID_TIMESTAMP(start))
+	{
+		/* the start of the first month of the range is before the range */
+		if (!ceil)
+			return DT_NOBEGIN;
+		start = DT_NOBEGIN;
+	}
 	if (ceil && start < ts)
 	{
 		if (month)
@@ -268,9 +276,11 @@ UtcBoundary(TimestampTz ts, bool month, bool ceil)
 				tm.tm_mon = 1;
 				tm.tm_year++;
 			}
-			if (tm2timestamp(&tm, 0, NULL, &start) != 0)
+			if (tm2timestamp(&tm, 0, NULL, &start) != 0 || !IS_VALID_TIMESTAMP(start))
 				return DT_NOEND;
 		}
+		else if (!IS_VALID_TIMESTAMP(start + USECS_PER_DAY))
+			return DT_NOEND;
 		else
 			start += USECS_PER_DAY;
 	}

@@ -10,6 +10,11 @@
  * into JSON), which columns make the resource id, and the action names.
  * The row trigger then needs no catalog access and no SQL at all.
  *
+ * A registration that names a column the table no longer has means that a
+ * rename or a drop was not followed (the event triggers were off, say):
+ * the description is not built then, and the write fails, rather than log
+ * a redacted or excluded column under its new name in clear.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -48,6 +53,9 @@ static HTAB *table_cache = NULL;
 static void TableCacheCallback(Datum arg, Oid relid);
 static void TableCacheReset(void);
 static bool InNameArray(ArrayType *arr, const char *name);
+static bool HasColumn(TupleDesc desc, const char *name);
+static void CheckColumnsExist(Relation rel, const Registration *reg);
+static void RefuseUnregistered(Relation rel);
 static JsonConv ChooseConv(Oid basetype);
 static Oid	FindRegistration(Oid relid, Registration *reg);
 static void DescribeColumn(TableInfo *t, Form_pg_attribute att, const Registration *reg, int i);
@@ -94,6 +102,89 @@ InNameArray(ArrayType *arr, const char *name)
 			return true;
 	}
 	return false;
+}
+
+/* True when the descriptor has a live column of that name. */
+static bool
+HasColumn(TupleDesc desc, const char *name)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Errors when the registration names a column the table does not have. */
+static void
+CheckColumnsExist(Relation rel, const Registration *reg)
+{
+	const char *const what[2] = {"exclude_columns", "redact_columns"};
+	ArrayType  *const lists[2] = {reg->exclude, reg->redact};
+	const char *missing = NULL;
+	const char *option = NULL;
+
+	for (int l = 0; l < 2 && !missing; l++)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(lists[l], NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &elems, &nulls, &n);
+		for (int i = 0; i < n && !missing; i++)
+		{
+			if (!nulls[i] && !HasColumn(RelationGetDescr(rel), NameStr(*DatumGetName(elems[i]))))
+			{
+				missing = NameStr(*DatumGetName(elems[i]));
+				option = what[l];
+			}
+		}
+	}
+	if (!missing && reg->id_column && !HasColumn(RelationGetDescr(rel), reg->id_column))
+	{
+		missing = reg->id_column;
+		option = "id_column";
+	}
+	if (!missing && reg->org_column && !HasColumn(RelationGetDescr(rel), reg->org_column))
+	{
+		missing = reg->org_column;
+		option = "org_column";
+	}
+	if (missing)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("the registration of table \"%s\" names column \"%s\" (in %s), which the table does not have",
+						RelationGetRelationName(rel), missing, option),
+				 errdetail("A rename or drop of that column was not followed; its values could be logged in clear."),
+				 errhint("Register the table again with the column's present name, with auditlog.register_table().")));
+}
+
+/*
+ * Errors for a table that carries auditlog's trigger but is not registered:
+ * as after pg_restore --schema-only, until auditlog's data is restored.
+ */
+static void
+RefuseUnregistered(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	char	   *name;
+
+	/* a partition's trigger comes from its partitioned table: name that one */
+	if (rel->rd_rel->relispartition)
+		relid = llast_oid(get_partition_ancestors(relid));
+	name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table %s has auditlog's trigger but is not registered", name),
+			 errdetail("Its registration is missing, as after pg_restore --schema-only until the data of schema auditlog is restored."),
+			 errhint("Restore auditlog's data first (pg_restore --data-only --schema=auditlog), "
+					 "or register the table again with SELECT auditlog.register_table(%s); "
+					 "or drop its trigger: DROP TRIGGER auditlog_row ON %s;",
+					 quote_literal_cstr(name), name)));
 }
 
 /* How to turn a value of the type into JSON. */
@@ -289,13 +380,9 @@ BuildTableInfo(TableInfo *t, Relation rel, bool missing_ok)
 		MemoryContextSwitchTo(old);
 		if (missing_ok)
 			return false;
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s\" has an auditlog trigger but is not registered",
-						RelationGetRelationName(rel)),
-				 errhint("Run auditlog.register_table('%s'::regclass), or drop the trigger auditlog_row.",
-						 RelationGetRelationName(rel))));
+		RefuseUnregistered(rel);
 	}
+	CheckColumnsExist(rel, &reg);
 
 	t->resource_type = reg.resource_type;
 	t->actions[ACT_CREATE] = psprintf("%s.create", t->resource_type);

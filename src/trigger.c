@@ -9,6 +9,11 @@
  * row. Its event is queued and written with the statement's others
  * (event_queue.c), also in the statement that loads the library.
  *
+ * Anyone may execute the trigger functions (PostgreSQL checks that when it
+ * clones the row trigger onto a new partition, as the table's owner), so
+ * they refuse to run as anything but the triggers register_table makes:
+ * auditlog_row and auditlog_stmt.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -41,7 +46,8 @@ static TriggerData *CheckTriggerCall(FunctionCallInfo fcinfo, const char *fname,
 static void ReadRowChange(TriggerData *trigdata, TableInfo *t, RowChange *rc);
 static bool PushUpdateImages(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden);
 static void PushRowImage(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden);
-static void SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc);
+static char *Beginning(const char *str);
+static void SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc, Relation rel);
 
 /* Errors unless called by the trigger manager in the expected way. */
 static TriggerData *
@@ -58,6 +64,12 @@ CheckTriggerCall(FunctionCallInfo fcinfo, const char *fname, bool row)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s must be fired AFTER, FOR EACH %s", fname, row ? "ROW" : "STATEMENT"),
+				 errhint("Use auditlog.register_table() rather than creating the trigger by hand.")));
+	if (strcmp(trigdata->tg_trigger->tgname, row ? "auditlog_row" : "auditlog_stmt") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s runs only as trigger %s, not as trigger \"%s\"", fname,
+						row ? "auditlog_row" : "auditlog_stmt", trigdata->tg_trigger->tgname),
 				 errhint("Use auditlog.register_table() rather than creating the trigger by hand.")));
 	return trigdata;
 }
@@ -147,29 +159,42 @@ PushRowImage(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden)
 	RowPushImage(st, t, rc->values, rc->nulls, shown);
 }
 
+/* The first 40 bytes or so of a string, cut between characters, for a message. */
+static char *
+Beginning(const char *str)
+{
+	return pnstrdup(str, pg_mbcliplen(str, strlen(str), 40));
+}
+
 /*
- * The event's resource and organisation from the row. A table's data must
- * never make its own write fail: a resource id or an organisation too long
- * to store is clipped, an empty organisation is none.
+ * The event's resource and organisation from the row. A resource id or an
+ * organisation too long to store is an error, never clipped: two rows
+ * would share one id, two organisations one name. An empty organisation is
+ * none.
  */
 static void
-SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc)
+SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc, Relation rel)
 {
 	ev->resource_type = t->resource_type;
 	ev->resource_id = RowResourceId(t, rc->values, rc->nulls);
 	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
-	{
-		char	   *rid = (char *) ev->resource_id;
-
-		rid[pg_mbcliplen(rid, strlen(rid), AUDIT_MAX_RESOURCE_ID)] = '\0';
-	}
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("the resource id of a row of table \"%s\" is %zu bytes, more than the %d an event can hold",
+						RelationGetRelationName(rel), strlen(ev->resource_id), AUDIT_MAX_RESOURCE_ID),
+				 errdetail("It starts with \"%s\".", Beginning(ev->resource_id)),
+				 errhint("Register the table with id_column => a shorter unique column.")));
 	if (t->org_col >= 0 && !rc->nulls[t->org_col])
 	{
 		char	   *org = OutputFunctionCall(&t->cols[t->org_col].out, rc->values[t->org_col]);
-		int			len = strlen(org);
 
-		if (len > AUDIT_MAX_LABEL)
-			org[pg_mbcliplen(org, len, AUDIT_MAX_LABEL)] = '\0';
+		if (strlen(org) > AUDIT_MAX_LABEL)
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("the organisation of a row of table \"%s\" is %zu bytes, more than the %d an event can hold",
+							RelationGetRelationName(rel), strlen(org), AUDIT_MAX_LABEL),
+					 errdetail("Column \"%s\" holds \"%s...\".", t->cols[t->org_col].name, Beginning(org)),
+					 errhint("Keep organisation ids within %d bytes.", AUDIT_MAX_LABEL)));
 		ev->org_id = org[0] != '\0' ? org : NULL;
 	}
 }
@@ -213,7 +238,7 @@ auditlog_row_trigger(PG_FUNCTION_ARGS)
 	ev.action = t->actions[rc.act];
 	ev.outcome = AUDIT_OUTCOME_SUCCESS;
 	ev.details = JsonbValueToJsonb(res);
-	SetRowContext(&ev, t, &rc);
+	SetRowContext(&ev, t, &rc, trigdata->tg_relation);
 	AuditQueueEvent(&ev);
 
 	return PointerGetDatum(NULL);

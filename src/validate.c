@@ -105,10 +105,7 @@ AuditCheckLabel(const char *what, const char *value, const char *empty_hint)
 	AuditCheckLabelLength(what, value);
 }
 
-/*
- * Errors when a resource id given by a caller is empty or too long to be
- * stored (the triggers clip what a table's key makes, rather than fail).
- */
+/* Errors when a resource id given by a caller is empty or too long to be stored. */
 void
 AuditCheckResourceId(const char *value)
 {

@@ -25,6 +25,13 @@ bash test/tamper/run.sh || failed=1
 echo "== pg_dump round trip"
 bash tools/dump_roundtrip.sh || failed=1
 
+echo "== restores and the schema (test/restore)"
+for t in test/restore/*.sh; do
+    [ "$t" = test/restore/lib.sh ] && continue
+    echo "-- $t"
+    bash "$t" || failed=1
+done
+
 echo "== dashboard (node --test, headless Chromium)"
 (cd dashboard && node --test --test-reporter=spec test/*.test.js) || failed=1
 

@@ -17,6 +17,9 @@
 #   VG_LOG_DIR    where to keep the valgrind logs (default: a new /tmp directory)
 #   VG_REGRESS    "no" to skip pg_regress (default: run it)
 #   VG_TAP        the pgTAP files to run (default: test/tap/*.sql), "" to skip pgTAP
+#   VG_SHELL      shell tests to run against the server too (default: none),
+#                 such as "test/restore/*.sh" (test/restore/lib.sh is skipped)
+#   PG_CONFIG     the installation to run (default: Debian's PostgreSQL 15)
 #   VG_SUPP       suppression file (default tools/valgrind.supp), "none" for none
 #   VG_SERVER_OPTS  extra server options (default "-c auditlog.maintenance_worker=off",
 #                 as the suite's shared cluster; e.g. "-c shared_preload_libraries=auditlog"
@@ -160,6 +163,19 @@ if [ -n "$TAP" ]; then
     # shellcheck disable=SC2086
     pg_prove --timer --failures --psql-bin "$PGBIN/psql" -d auditlog_tap $TAP || tests_failed=1
     echo "   pgTAP took $(( $(date +%s) - T ))s"
+fi
+
+SHELL_TESTS=${VG_SHELL-}
+if [ -n "$SHELL_TESTS" ]; then
+    echo "== shell tests: $SHELL_TESTS"
+    T=$(date +%s)
+    # shellcheck disable=SC2086
+    for t in $SHELL_TESTS; do
+        [ "$(basename "$t")" = lib.sh ] && continue
+        echo "-- $t"
+        PATH="$PGBIN:$PATH" bash "$t" || tests_failed=1
+    done
+    echo "   shell tests took $(( $(date +%s) - T ))s"
 fi
 
 echo "== stopping the server"

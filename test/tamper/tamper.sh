@@ -115,6 +115,17 @@ fresh_db ${db}_first
 q -d ${db}_first -c "SELECT count(auditlog.log_event('auth.login')) FROM generate_series(1, 3)" >/dev/null
 seal_all ${db}_first
 q -d ${db}_first >/dev/null <<'SQL'
+-- (with the event triggers on, the DDL guard would put the restore
+-- triggers back at once)
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT evtname FROM pg_event_trigger LOOP
+        EXECUTE format('ALTER EVENT TRIGGER %I DISABLE', t.evtname);
+    END LOOP;
+END
+$$;
 ALTER TABLE auditlog.event_store DISABLE TRIGGER ALL;
 INSERT INTO auditlog.event_store SELECT 0, occurred_at, txid, action_ref, actor_ref, actor_id_ref,
        resource_type_ref, org_ref, db_user_ref, application_ref, outcome, client_addr, resource_id, details

@@ -98,8 +98,11 @@ $$, ARRAY[
     'auditlog.outcome_label(auditlog.outcome)',
     'auditlog.initials(text)',
     'auditlog.format_time(timestamp with time zone)',
-    'auditlog.set_actor(text,text)'
-], 'PUBLIC may execute only the outcome functions, the display helpers and set_actor');
+    'auditlog.set_actor(text,text)',
+    'auditlog.auditing_problem(regclass)',
+    'auditlog.row_trigger()'
+], 'PUBLIC may execute only the outcome functions, the display helpers, set_actor, auditing_problem '
+   'and the row trigger function (which runs only as the trigger register_table makes)');
 
 -- import_event is granted to no one: its ACL is set (a NULL ACL would mean
 -- PUBLIC may execute it) and names nobody but the owner.

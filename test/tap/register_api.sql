@@ -22,7 +22,8 @@ SELECT has_function('auditlog', 'unregister_table', ARRAY['regclass'],
 SELECT has_view('auditlog', 'registered_tables', 'auditlog.registered_tables exists');
 SELECT columns_are('auditlog', 'registered_tables',
                    ARRAY['table_name', 'resource_type', 'id_columns', 'exclude_columns',
-                         'redact_columns', 'org_column', 'registered_at', 'registered_by'],
+                         'redact_columns', 'org_column', 'registered_at', 'registered_by',
+                         'active', 'problem'],
                    'registered_tables has the documented columns');
 
 ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 -- changes logged with no privilege on auditlog's objects, and can neither
 -- register tables nor forge, edit or delete events.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 
 \ir setup/common.sql
 \ir setup/roles.sql
@@ -32,9 +32,10 @@ SELECT ok(NOT has_function_privilege('auditlog_tap_reg_writer',
           'PUBLIC may not call register_table');
 SELECT ok(NOT has_function_privilege('auditlog_tap_reg_writer', 'auditlog.unregister_table(regclass)', 'EXECUTE'),
           'PUBLIC may not call unregister_table');
-SELECT ok(NOT has_function_privilege('auditlog_tap_reg_writer', 'auditlog.row_trigger()', 'EXECUTE')
+SELECT ok(has_function_privilege('auditlog_tap_reg_writer', 'auditlog.row_trigger()', 'EXECUTE')
           AND NOT has_function_privilege('auditlog_tap_reg_writer', 'auditlog.statement_trigger()', 'EXECUTE'),
-          'PUBLIC may not use the trigger functions');
+          'PUBLIC may not use the statement trigger function; the row trigger function it may (PostgreSQL '
+          'checks that, as the owner, when it clones the trigger onto a new partition)');
 SELECT ok(NOT has_table_privilege('auditlog_tap_reg_writer', 'auditlog.registry',
                                   'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'),
           'PUBLIC holds nothing on auditlog.registry');
@@ -92,7 +93,7 @@ SELECT throws_ok($$DELETE FROM auditlog.registry$$,
                  '42501', 'permission denied for table registry',
                  'the writer cannot edit the registry to stop the auditing');
 SELECT throws_ok($$SELECT auditlog.row_trigger()$$,
-                 '42501', 'permission denied for function row_trigger',
+                 '39P01', 'auditlog.row_trigger() must be called as a trigger',
                  'the writer cannot call the row trigger function');
 SELECT throws_ok($$SELECT auditlog.statement_trigger()$$,
                  '42501', 'permission denied for function statement_trigger',
@@ -100,12 +101,19 @@ SELECT throws_ok($$SELECT auditlog.statement_trigger()$$,
 RESET ROLE;
 
 -- A table owner cannot hang the trigger function on an unregistered table
--- of its own to write events of its choosing.
+-- of its own to write events of its choosing: it refuses to run under
+-- another name, and on a table that is not registered.
 SET LOCAL ROLE auditlog_tap_reg_owner;
-SELECT throws_ok($$CREATE TRIGGER forge AFTER INSERT ON tap_priv_own
-                   FOR EACH ROW EXECUTE FUNCTION auditlog.row_trigger()$$,
-                 '42501', 'permission denied for function auditlog.row_trigger',
-                 'CREATE TRIGGER ... auditlog.row_trigger() needs a privilege nobody is granted');
+CREATE TRIGGER forge AFTER INSERT ON tap_priv_own FOR EACH ROW EXECUTE FUNCTION auditlog.row_trigger();
+SELECT throws_ok($$INSERT INTO tap_priv_own VALUES (1, 'forged')$$,
+                 '39P01', 'auditlog.row_trigger() runs only as trigger auditlog_row, not as trigger "forge"',
+                 'the row trigger function refuses to run as a trigger of another name');
+DROP TRIGGER forge ON tap_priv_own;
+CREATE TRIGGER auditlog_row AFTER INSERT ON tap_priv_own FOR EACH ROW EXECUTE FUNCTION auditlog.row_trigger();
+SELECT throws_ok($$INSERT INTO tap_priv_own VALUES (1, 'forged')$$,
+                 '55000', 'table public.tap_priv_own has auditlog''s trigger but is not registered',
+                 'and on a table that is not registered, under its own name');
+DROP TRIGGER auditlog_row ON tap_priv_own;
 RESET ROLE;
 
 -- Nothing of the above reached the log.

@@ -14,7 +14,9 @@ SELECT set_eq($$SELECT id, occurred_at, actor, actor_id, action, resource_type, 
               $$SELECT * FROM upgrade_events$$,
               'every event is there, unchanged');
 SELECT cmp_ok((SELECT count(*) FROM upgrade_events), '>=', 10::bigint, 'and there were events of every kind');
-SELECT set_eq($$SELECT * FROM auditlog.registered_tables$$, $$SELECT * FROM upgrade_registry$$,
+SELECT set_eq($$SELECT table_name, resource_type, id_columns, exclude_columns, redact_columns, org_column,
+                       registered_at, registered_by FROM auditlog.registered_tables$$,
+              $$SELECT * FROM upgrade_registry$$,
               'every registration is there, with its options');
 SELECT set_eq($$SELECT action, description, builtin FROM auditlog.action_types$$,
               $$SELECT * FROM upgrade_actions$$,
