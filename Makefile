@@ -22,7 +22,9 @@ OBJS = \
 	src/search_filters.o \
 	src/summary.o \
 	src/search.o \
-	src/display.o
+	src/display.o \
+	src/tenant.o \
+	src/options.o
 
 DATA = sql/auditlog--0.1.0.sql sql/auditlog--0.2.0.sql sql/auditlog--0.1.0--0.2.0.sql
 

@@ -19,6 +19,9 @@
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -178,6 +181,17 @@ SpiArgName(SpiArgs *args, const char *name)
 	return SpiArg(args, NAMEOID, NameGetDatum(nm));
 }
 
+/* An int4[] Datum of n values, for a parameter. */
+Datum
+SpiInt4Array(const int32 *values, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(values[i]);
+	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
 /* Adds a NULL parameter and returns its number. */
 int
 SpiArgNull(SpiArgs *args, Oid type)
@@ -301,6 +315,41 @@ SpiColumnOids(int col)
 			oids = lappend_oid(oids, DatumGetObjectId(d));
 	}
 	return oids;
+}
+
+/*
+ * Sets up the materialized result of a set-returning function in the shape
+ * of its declared row type, which must have natts columns; returns the
+ * tuplestore to fill.
+ */
+Tuplestorestate *
+SpiMaterializeResult(FunctionCallInfo fcinfo, int natts, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	Tuplestorestate *store;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "auditlog: return type must be a row type");
+	*tupdesc = CreateTupleDescCopy(*tupdesc);
+	if ((*tupdesc)->natts != natts)
+		elog(ERROR, "auditlog: the result has %d columns, expected %d", (*tupdesc)->natts, natts);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = *tupdesc;
+	MemoryContextSwitchTo(old);
+	return store;
 }
 
 /* Module start-up. */

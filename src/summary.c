@@ -296,6 +296,9 @@ AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
 	if (f->has_org)
 		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) $%d",
 						 SpiArg(args, INT4OID, Int32GetDatum(f->org_ref)));
+	else if (f->has_org_set)
+		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) ANY ($%d)",
+						 SpiArg(args, INT4ARRAYOID, SearchTenantRefsArray(f)));
 	if (f->has_outcome)
 		appendStringInfo(sql, " AND c.outcome %s $%d", AuditOutcomeEqOperator(),
 						 SpiArg(args, AuditOutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
@@ -427,6 +430,40 @@ AuditOldestBucket(void)
 }
 
 /*
+ * The dictionary ids of the actors, actions and resource types that the
+ * events of some organisations (org_refs, an int4[]) use, as three int4[]:
+ * from the all-time per-actor counts, and the events above the watermark.
+ */
+void
+AuditUsedRefs(Datum org_refs, Datum *actors, Datum *actions, Datum *types)
+{
+	SpiArgs		args = {0};
+	bool		isnull;
+	char	   *sql;
+
+	SpiArg(&args, INT4ARRAYOID, org_refs);
+	SpiArg(&args, INT8OID, Int64GetDatum(SummarizedUpto()));
+	sql = psprintf("SELECT COALESCE(pg_catalog.array_agg(DISTINCT u.actor_ref), '{}'),"
+				   " COALESCE(pg_catalog.array_agg(DISTINCT u.action_ref), '{}'),"
+				   " COALESCE(pg_catalog.array_agg(DISTINCT u.rt)"
+				   " FILTER (WHERE u.rt OPERATOR(pg_catalog.<>) 0), '{}')"
+				   " FROM (SELECT c.actor_ref, c.action_ref, c.resource_type_ref AS rt"
+				   " FROM auditlog.event_counts c"
+				   " WHERE c.grain OPERATOR(pg_catalog.=) '%c'"
+				   " AND c.org_ref OPERATOR(pg_catalog.=) ANY ($1) AND c.n OPERATOR(pg_catalog.>) 0"
+				   " UNION ALL"
+				   " SELECT e.actor_ref, e.action_ref, COALESCE(e.resource_type_ref, 0)"
+				   " FROM auditlog.event_store e"
+				   " WHERE e.id OPERATOR(pg_catalog.>) $2"
+				   " AND e.org_ref OPERATOR(pg_catalog.=) ANY ($1)) u",
+				   GRAIN_ACTOR_ALL);
+	SpiQuery(sql, &args, 1);
+	*actors = SpiGetDatum(0, 1, &isnull);
+	*actions = SpiGetDatum(0, 2, &isnull);
+	*types = SpiGetDatum(0, 3, &isnull);
+}
+
+/*
  * The number of events matching the filters, exact.
  *
  * The events up to the summaries' watermark are counted from
@@ -454,7 +491,8 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	int64		upto;
 	int64		total;
 	int64		tail = 0;
-	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type && !f->has_org;
+	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type &&
+		!f->has_org && !f->has_org_set;
 
 	*newest = DT_NOBEGIN;
 	if (f->nothing || lo >= hi)

@@ -23,5 +23,6 @@
 extern int64 AuditSummarize(int64 max_events);
 extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
 extern TimestampTz AuditOldestBucket(void);
+extern void AuditUsedRefs(Datum org_refs, Datum *actors, Datum *actions, Datum *types);
 
 #endif							/* AUDITLOG_SUMMARY_H */
