@@ -24,7 +24,9 @@ OBJS = \
 	src/search.o \
 	src/display.o \
 	src/tenant.o \
-	src/options.o
+	src/options.o \
+	src/export_format.o \
+	src/export.o
 
 DATA = sql/auditlog--0.1.0.sql sql/auditlog--0.2.0.sql sql/auditlog--0.1.0--0.2.0.sql
 
@@ -38,7 +40,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 # test/output_iso.
 # test/specs/label_first_use.spec is left out until writers stop waiting on
 # another transaction's new dictionary rows (its header says why).
-ISOLATION = summary_late_commit summarize_concurrent
+ISOLATION = summary_late_commit summarize_concurrent export_feed
 ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

@@ -712,3 +712,30 @@ SELECT e.id,
 COMMENT ON VIEW auditlog.events IS
     'Every event: when, who, what, on which resource, with what outcome, and its context; '
     'a tenant sees its organisations'' events only';
+
+---------------------------------------------------------------------------
+-- Export and feed
+---------------------------------------------------------------------------
+
+-- No SET search_path: it would be applied again for every line; the SQL
+-- the export runs is schema-qualified and runs as the extension's owner
+-- with a pinned path, like search()'s.
+CREATE FUNCTION auditlog.export(
+    actor text DEFAULT NULL,
+    action text DEFAULT NULL,
+    resource_type text DEFAULT NULL,
+    from_date date DEFAULT NULL,
+    to_date date DEFAULT NULL,
+    outcome auditlog.outcome DEFAULT NULL,
+    resource_id text DEFAULT NULL,
+    org_id text DEFAULT NULL,
+    format text DEFAULT 'ndjson',
+    after_id bigint DEFAULT NULL)
+RETURNS SETOF text
+    AS 'MODULE_PATHNAME', 'auditlog_export'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    ROWS 10000;
+COMMENT ON FUNCTION auditlog.export(text, text, text, date, date, auditlog.outcome, text, text, text, bigint) IS
+    'The events matching the filters of search(), in id order, one line each: ndjson, csv (with a header line) '
+    'or ocsf; with after_id, the events after it up to the safe point, for a consumer that resumes';
+REVOKE EXECUTE ON FUNCTION auditlog.export(text, text, text, date, date, auditlog.outcome, text, text, text, bigint) FROM PUBLIC;

@@ -19,8 +19,10 @@
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/params.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -231,6 +233,69 @@ SpiQuery(const char *sql, SpiArgs *args, long limit)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "auditlog: internal query failed (%s): %s", SPI_result_code_string(ret), sql);
 	return SPI_processed;
+}
+
+/*
+ * Runs a read-only query with a cached plan like SpiQuery, but hands each
+ * row to 'dest' as it is made instead of collecting the rows: nothing is
+ * copied that 'dest' does not keep. Returns the number of rows. (Before
+ * PostgreSQL 14, SPI has no receivers: the rows are collected, then handed
+ * over.)
+ */
+uint64
+SpiQueryToReceiver(const char *sql, SpiArgs *args, DestReceiver *dest)
+{
+#if PG_VERSION_NUM >= 140000
+	PlanEntry  *e = FindPlan(sql, args);
+	SPIExecuteOptions options;
+	ParamListInfo params = makeParamList(args->n);
+	int			ret;
+
+	for (int i = 0; i < args->n; i++)
+	{
+		params->params[i].value = args->values[i];
+		params->params[i].isnull = (args->nulls[i] == 'n');
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = args->types[i];
+	}
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = true;
+	options.dest = dest;
+	if (e == NULL)
+		ret = SPI_execute_extended(sql, &options);
+	else
+	{
+		running_plans++;
+		PG_TRY();
+		{
+			ret = SPI_execute_plan_extended(e->plan, &options);
+		}
+		PG_FINALLY();
+		{
+			running_plans--;
+		}
+		PG_END_TRY();
+	}
+	/* a SELECT whose rows go to a receiver of the caller's is "utility" to SPI */
+	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
+		elog(ERROR, "auditlog: internal query failed (%s): %s", SPI_result_code_string(ret), sql);
+	return SPI_processed;
+#else
+	uint64		n = SpiQuery(sql, args, 0);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(SPI_tuptable->tupdesc, &TTSOpsHeapTuple);
+
+	dest->rStartup(dest, CMD_SELECT, SPI_tuptable->tupdesc);
+	for (uint64 i = 0; i < n; i++)
+	{
+		ExecStoreHeapTuple(SPI_tuptable->vals[i], slot, false);
+		dest->receiveSlot(slot, dest);
+	}
+	dest->rShutdown(dest);
+	ExecDropSingleTupleTableSlot(slot);
+	SPI_freetuptable(SPI_tuptable);
+	return n;
+#endif
 }
 
 /*

@@ -9,6 +9,7 @@
 #define AUDITLOG_SPI_UTIL_H
 
 #include "executor/spi.h"
+#include "tcop/dest.h"
 #include "fmgr.h"
 #include "nodes/pg_list.h"
 #include "utils/tuplestore.h"
@@ -28,6 +29,7 @@ extern int	SpiArgNull(SpiArgs *args, Oid type);
 extern int	SpiArgName(SpiArgs *args, const char *name);
 extern Datum SpiInt4Array(const int32 *values, int n);
 extern uint64 SpiQuery(const char *sql, SpiArgs *args, long limit);
+extern uint64 SpiQueryToReceiver(const char *sql, SpiArgs *args, DestReceiver *dest);
 extern uint64 SpiExec(const char *sql, SpiArgs *args, int expect);
 
 extern Datum SpiGetDatum(uint64 row, int col, bool *isnull);

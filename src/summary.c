@@ -429,6 +429,61 @@ AuditOldestBucket(void)
 	return SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
 }
 
+/* The last event id handed out, whether or not its transaction committed. */
+int64
+AuditLastEventId(void)
+{
+	return LastEventId();
+}
+
+/*
+ * The safe point for a reader: the highest event id such that every event
+ * with an id up to it that will ever commit is visible to the reader's
+ * snapshot -- 'snapshot', or, when NULL, one it takes after this call. A
+ * consumer that resumes after the last id it read, up to each safe point,
+ * misses no event that commits late.
+ *
+ * The watermark rule of summarize(): the watermark is safe; so is a horizon
+ * (the sequence's last value, then the next transaction id) once no older
+ * transaction runs in this database (a snapshot taken after that sees them
+ * all), or once the reader's given snapshot treats every older transaction
+ * as finished (its xmin is no older: on a standby, or in a REPEATABLE READ
+ * transaction). Besides the recorded horizon, one read now passes at once
+ * when no older transaction is running.
+ */
+int64
+AuditSafePoint(Snapshot snapshot)
+{
+	SpiArgs		args = {0};
+	bool		isnull;
+	int64		upto;
+	int64		pending_upto;
+	uint64		pending_xmax;
+	uint64		passed;
+
+	if (SpiQuery("SELECT s.summarized_upto, s.pending_upto, s.pending_xmax"
+				 " FROM auditlog.summary_state s", &args, 1) != 1)
+		elog(ERROR, "auditlog: auditlog.summary_state must hold one row");
+	upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_summarized_upto, &isnull));
+	pending_upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_upto, &isnull));
+	pending_xmax = (uint64) DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_xmax, &isnull));
+
+	if (snapshot == NULL)
+	{
+		int64		last = LastEventId();
+		uint64		next = U64FromFullTransactionId(ReadNextFullTransactionId());
+
+		passed = OldestRunningXid();
+		if (passed >= next)
+			return Max(upto, last);
+	}
+	else
+		passed = FullXid(snapshot->xmin);
+	if (passed >= pending_xmax)
+		upto = Max(upto, pending_upto);
+	return upto;
+}
+
 /*
  * The dictionary ids of the actors, actions and resource types that the
  * events of some organisations (org_refs, an int4[]) use, as three int4[]:

@@ -9,6 +9,7 @@
 #define AUDITLOG_SUMMARY_H
 
 #include "datatype/timestamp.h"
+#include "utils/snapshot.h"
 
 #include "search_filters.h"
 
@@ -23,6 +24,8 @@
 extern int64 AuditSummarize(int64 max_events);
 extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
 extern TimestampTz AuditOldestBucket(void);
+extern int64 AuditLastEventId(void);
+extern int64 AuditSafePoint(Snapshot snapshot);
 extern void AuditUsedRefs(Datum org_refs, Datum *actors, Datum *actions, Datum *types);
 
 #endif							/* AUDITLOG_SUMMARY_H */

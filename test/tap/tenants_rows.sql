@@ -1,10 +1,10 @@
 -- test/tap/tenants_rows.sql - the row paths of a tenant: auditlog.events (for
--- ad-hoc SQL, where it was granted SELECT). A tenant sees its
+-- ad-hoc SQL, where it was granted SELECT) and export(). A tenant sees its
 -- organisations' rows only, whatever its query, functions of its own that
 -- would see other rows first, settings or search_path; its counts over the
 -- view equal event_count(); roles that are no tenant see every row.
 BEGIN;
-SELECT plan(14);
+SELECT plan(20);
 \ir setup/common.sql
 \ir setup/search_data.sql
 \ir setup/roles.sql
@@ -107,6 +107,29 @@ SET LOCAL ROLE auditlog_tap_trw_acme;
 SELECT throws_ok('SELECT count(*) FROM auditlog.event_store', '42501', 'permission denied for table event_store',
                  'the store behind the view stays closed to the tenant');
 RESET ROLE;
+
+---------------------------------------------------------------------------
+-- export()
+---------------------------------------------------------------------------
+SET LOCAL ROLE auditlog_tap_trw_acme;
+CREATE TEMP TABLE got_export AS
+    SELECT (l::jsonb->>'id')::bigint AS id, (l::jsonb->>'org_id') AS org_id, o
+      FROM auditlog.export() WITH ORDINALITY AS x(l, o);
+CREATE TEMP TABLE got_csv AS SELECT count(*) AS lines FROM auditlog.export(format => 'csv');
+CREATE TEMP TABLE got_ocsf AS
+    SELECT array_agg(DISTINCT l::jsonb->'metadata'->>'tenant_uid') AS orgs FROM auditlog.export(format => 'ocsf') l;
+CREATE TEMP TABLE got_other AS SELECT count(*) AS lines FROM auditlog.export(org_id => 'org-2');
+RESET ROLE;
+SELECT set_eq('SELECT id FROM got_export', 'SELECT id FROM want_ids', 'export() gives a tenant its organisation''s events');
+SELECT is(array(SELECT id FROM got_export ORDER BY o), array(SELECT id FROM want_ids ORDER BY id), 'in id order');
+SELECT is((SELECT lines FROM got_csv), (SELECT count(*) + 1 FROM want_ids), 'as CSV: a header and a line each');
+SELECT is((SELECT orgs FROM got_ocsf), ARRAY['org-1'], 'as OCSF, every event''s tenant_uid is the tenant''s');
+SELECT is((SELECT lines FROM got_other), 0::bigint, 'and an org_id filter for another organisation exports nothing');
+SET LOCAL ROLE auditlog_tap_trw_none;
+CREATE TEMP TABLE got_export_none AS SELECT count(*) AS lines FROM auditlog.export(format => 'csv');
+RESET ROLE;
+SELECT is((SELECT lines FROM got_export_none), 1::bigint,
+          'a tenant of no organisation exports a CSV header and nothing else');
 
 SELECT * FROM finish();
 ROLLBACK;
