@@ -717,9 +717,34 @@ COMMENT ON VIEW auditlog.events IS
 -- Export and feed
 ---------------------------------------------------------------------------
 
--- No SET search_path: it would be applied again for every line; the SQL
--- the export runs is schema-qualified and runs as the extension's owner
--- with a pinned path, like search()'s.
+-- export() is a SQL function so that PostgreSQL inlines it: called in FROM
+-- (SELECT * FROM auditlog.export(...), COPY of that) as well as in a
+-- select list, its lines then stream from export_lines() as they are made,
+-- instead of being collected in a tuplestore first. export_lines() is the
+-- C function that makes them: callable by PUBLIC, since the inlined call
+-- runs as the caller, it refuses (42501) whoever may not execute export().
+-- No SET search_path on either (it would stop the inlining, and be applied
+-- again for every line): the body is schema-qualified, and the SQL the C
+-- code runs is schema-qualified and runs as the extension's owner with a
+-- pinned path, like search()'s.
+CREATE FUNCTION auditlog.export_lines(
+    actor text,
+    action text,
+    resource_type text,
+    from_date date,
+    to_date date,
+    outcome auditlog.outcome,
+    resource_id text,
+    org_id text,
+    format text,
+    after_id bigint)
+RETURNS SETOF text
+    AS 'MODULE_PATHNAME', 'auditlog_export'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    ROWS 10000;
+COMMENT ON FUNCTION auditlog.export_lines(text, text, text, date, date, auditlog.outcome, text, text, text, bigint) IS
+    'The body of auditlog.export(): refused to whoever may not execute that';
+
 CREATE FUNCTION auditlog.export(
     actor text DEFAULT NULL,
     action text DEFAULT NULL,
@@ -732,9 +757,12 @@ CREATE FUNCTION auditlog.export(
     format text DEFAULT 'ndjson',
     after_id bigint DEFAULT NULL)
 RETURNS SETOF text
-    AS 'MODULE_PATHNAME', 'auditlog_export'
-    LANGUAGE C VOLATILE PARALLEL UNSAFE
-    ROWS 10000;
+    LANGUAGE sql STABLE PARALLEL UNSAFE
+    ROWS 10000
+AS $$
+    SELECT auditlog.export_lines(actor, action, resource_type, from_date, to_date, outcome, resource_id,
+                                 org_id, format, after_id)
+$$;
 COMMENT ON FUNCTION auditlog.export(text, text, text, date, date, auditlog.outcome, text, text, text, bigint) IS
     'The events matching the filters of search(), in id order, one line each: ndjson, csv (with a header line) '
     'or ocsf; with after_id, the events after it up to the safe point, for a consumer that resumes';

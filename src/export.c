@@ -12,11 +12,12 @@
  * last one held. Dictionary ids become strings through a cache that lives
  * as long as the export, filled once per window for the ids it has not met.
  *
- * It returns a value per call, a window of lines at a time: called in a
- * select list (SELECT auditlog.export(...)) the lines stream out as they
- * are made; in FROM the executor first collects them in a tuplestore
- * (work_mem, then a temporary file). Every window reads with the snapshot
- * the first call took, so the export is consistent.
+ * It returns a value per call, a window of lines at a time, so that the
+ * lines stream out as they are made: it is export_lines(), the body of the
+ * SQL function export(), which PostgreSQL inlines into the caller's query
+ * (in FROM too: a C function there would have its lines collected in a
+ * tuplestore first). Every window reads with the snapshot the first call
+ * took, so the export is consistent.
  *
  * With after_id, the export stops at the safe point (summary.c), so that a
  * consumer that stores its last id and resumes after it misses no event
@@ -36,9 +37,14 @@
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -126,6 +132,7 @@ typedef struct WindowReceiver
 	ExportState *state;
 } WindowReceiver;
 
+static void CheckExportPrivilege(void);
 static void ReleaseSnapshot(Datum arg);
 static void CopyFilterArrays(SearchFilters *f, MemoryContext cxt);
 static void ReadExportArgs(FunctionCallInfo fcinfo, ExportState *s, bool *resume, int64 *after_id);
@@ -151,6 +158,22 @@ static void FetchWindow(ExportState *s);
  * internal: starting
  * ------------------------------------------------------------------------
  */
+
+/*
+ * Errors unless the caller may execute auditlog.export(): export_lines(),
+ * its body, is open to PUBLIC only so that the body can be inlined.
+ */
+static void
+CheckExportPrivilege(void)
+{
+	Oid			argtypes[ARG_AFTER_ID + 1] = {TEXTOID, TEXTOID, TEXTOID, DATEOID, DATEOID,
+		AuditOutcomeTypeOid(), TEXTOID, TEXTOID, TEXTOID, INT8OID};
+	List	   *name = list_make2(makeString(get_namespace_name(AuditSchemaOid())), makeString("export"));
+	Oid			export_oid = LookupFuncName(name, lengthof(argtypes), argtypes, true);
+
+	if (!OidIsValid(export_oid) || pg_proc_aclcheck(export_oid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, "export");
+}
 
 /* Query-end callback: lets go of the snapshot, if the export did not end. */
 static void
@@ -586,10 +609,10 @@ FetchWindow(ExportState *s)
 
 PG_FUNCTION_INFO_V1(auditlog_export);
 /*
- * auditlog.export(actor, action, resource_type, from_date, to_date, outcome,
- * resource_id, org_id, format text DEFAULT 'ndjson', after_id bigint DEFAULT
- * NULL) RETURNS SETOF text: the events matching the filters, in id order, a
- * line each; with after_id, those after it up to the safe point.
+ * auditlog.export_lines(actor, action, resource_type, from_date, to_date,
+ * outcome, resource_id, org_id, format, after_id) RETURNS SETOF text, the
+ * body of auditlog.export(): the events matching the filters, in id order,
+ * a line each; with after_id, those after it up to the safe point.
  */
 Datum
 auditlog_export(PG_FUNCTION_ARGS)
@@ -603,6 +626,7 @@ auditlog_export(PG_FUNCTION_ARGS)
 		bool		resume;
 		int64		after_id;
 
+		CheckExportPrivilege();
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		s = palloc0(sizeof(ExportState));

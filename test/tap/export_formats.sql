@@ -4,9 +4,16 @@
 -- NULLs included; OCSF objects per the README's mapping; and the function's
 -- declaration, privileges and refusals.
 BEGIN;
-SELECT plan(36);
+SELECT plan(39);
 \ir setup/common.sql
 \ir setup/roles.sql
+
+-- The lines of EXPLAIN of a statement.
+CREATE FUNCTION pg_temp.plan_of(stmt text) RETURNS TABLE (line text) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN ' || stmt;
+END
+$$;
 
 SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS start_id FROM auditlog.event_store_id_seq \gset
 
@@ -43,10 +50,17 @@ CREATE TEMP VIEW ocsf AS SELECT line, line::jsonb AS j, ord FROM fmt_lines
 SELECT has_function('auditlog', 'export',
                     ARRAY['text', 'text', 'text', 'date', 'date', 'auditlog.outcome', 'text', 'text', 'text', 'bigint'],
                     'export() takes the filters of search(), format and after_id');
-SELECT is((SELECT pg_get_function_result(p.oid) || ' ' || p.provolatile::text || ' ' || p.prosecdef || ' '
-                  || coalesce(array_to_string(p.proconfig, ','), '-')
-             FROM pg_proc p WHERE p.oid = 'auditlog.export(text, text, text, date, date, auditlog.outcome, text, text, text, bigint)'::regprocedure),
-          'SETOF text v false -', 'it returns SETOF text, VOLATILE, SECURITY INVOKER, with no SET clause');
+SELECT is((SELECT pg_get_function_result(p.oid) || ' ' || l.lanname || ' ' || p.provolatile::text || ' '
+                  || p.prosecdef || ' ' || coalesce(array_to_string(p.proconfig, ','), '-')
+             FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.oid = 'auditlog.export(text, text, text, date, date, auditlog.outcome, text, text, text, bigint)'::regprocedure),
+          'SETOF text sql s false -',
+          'it returns SETOF text, a SQL function, STABLE, SECURITY INVOKER, with no SET clause: one PostgreSQL inlines');
+SELECT is((SELECT count(*) FROM (SELECT * FROM pg_temp.plan_of('SELECT * FROM auditlog.export(format => ''csv'')')) p
+            WHERE line ~ 'Function Scan|ProjectSet'),
+          1::bigint, 'called in FROM, it is inlined: its lines stream (ProjectSet), no Function Scan collects them');
+SELECT ok((SELECT bool_or(line ~ 'ProjectSet') FROM pg_temp.plan_of('SELECT * FROM auditlog.export(format => ''csv'')')),
+          'that one line is the ProjectSet');
 SELECT is((SELECT array_agg(a ORDER BY n) FROM unnest((SELECT proargnames FROM pg_proc
            WHERE oid = 'auditlog.export(text, text, text, date, date, auditlog.outcome, text, text, text, bigint)'::regprocedure))
            WITH ORDINALITY AS u(a, n)),
@@ -64,6 +78,9 @@ SELECT ok(NOT has_function_privilege('public', 'auditlog.export(text, text, text
 SET LOCAL ROLE auditlog_tap_exp_nobody;
 SELECT throws_ok('SELECT * FROM auditlog.export()', '42501', 'permission denied for function export',
                  'a role without the grant cannot export');
+SELECT throws_ok('SELECT * FROM auditlog.export_lines(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ''ndjson'', NULL)',
+                 '42501', 'permission denied for function export',
+                 'nor call export_lines(), the body of export(), directly');
 RESET ROLE;
 SET LOCAL ROLE auditlog_tap_exp_reader;
 CREATE TEMP TABLE reader_lines AS SELECT count(*) AS n FROM auditlog.export();
