@@ -50,6 +50,14 @@
 #include "tenant.h"
 #include "validate.h"
 
+/* What tenant_visible() learnt at its first call in a query. */
+typedef struct VisibleOrgs
+{
+	bool		restricted;
+	int			n;
+	int32		refs[FLEXIBLE_ARRAY_MEMBER];	/* sorted */
+} VisibleOrgs;
+
 static bool TenantTableExists(void);
 static bool ReaderIsMember(const AuditReader *reader, Oid role);
 static List *IntersectOrgs(List *orgs, Datum row_orgs, bool first);
@@ -188,6 +196,16 @@ OrgNamesToRefs(List *names, int *n)
 	}
 	*n = (int) found;
 	return refs;
+}
+
+/* Orders dictionary ids. */
+static int
+CompareRefs(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
 }
 
 /* ------------------------------------------------------------------------
@@ -475,24 +493,6 @@ auditlog_unset_tenant(PG_FUNCTION_ARGS)
 	AuditFinishAsOwner(&st);
 	LogTenantChange("auditlog.unset_tenant", role, (Datum) 0, true);
 	PG_RETURN_VOID();
-}
-
-/* What tenant_visible() learnt at its first call in a query. */
-typedef struct VisibleOrgs
-{
-	bool		restricted;
-	int			n;
-	int32		refs[FLEXIBLE_ARRAY_MEMBER];	/* sorted */
-} VisibleOrgs;
-
-/* Orders dictionary ids. */
-static int
-CompareRefs(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
 }
 
 PG_FUNCTION_INFO_V1(auditlog_tenant_visible);
