@@ -206,6 +206,8 @@ CREATE INDEX event_store_occurred_at_idx ON auditlog.event_store USING brin (occ
 CREATE INDEX event_store_resource_idx ON auditlog.event_store (resource_id, resource_type_ref)
     WHERE resource_id IS NOT NULL;
 
+-- (Made again with the tenants' filter in "Tenants", at the end of this
+-- file: a change to the view goes there.)
 -- The text columns are stored in the C collation (fast, and the same on
 -- every server); the view shows them in the database's default collation,
 -- as a plain table would have them (ORDER BY actor, comparisons with
@@ -450,6 +452,8 @@ REVOKE EXECUTE ON FUNCTION auditlog.unregister_table(regclass) FROM PUBLIC;
 -- Reading events: search, counts, filter options, display helpers
 ---------------------------------------------------------------------------
 
+-- (Made SECURITY INVOKER, filter_options() in C, in "Tenants" at the end of
+-- this file: they switch to the owner themselves.)
 -- search(), event_count() and filter_options() run as the extension's owner
 -- with a pinned search_path, so that a reader needs EXECUTE on them and no
 -- privilege on the tables behind the log (README, "Privileges"):
