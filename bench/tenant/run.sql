@@ -63,37 +63,40 @@ CREATE FUNCTION bench_tenant.page(s bench_tenant.sets, org text) RETURNS text LA
                   s.actor, s.action, s.resource_type, s.from_date, s.to_date, s.outcome, org)
 $$;
 
+-- One run of a statement as a role: its time in ms, and what it returned.
+CREATE FUNCTION bench_tenant.run_as(role name, stmt text, OUT ms numeric, OUT result text) LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+BEGIN
+    EXECUTE format('SET ROLE %I', role);
+    t0 := clock_timestamp();
+    EXECUTE stmt INTO result;
+    ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+    RESET ROLE;
+END
+$$;
+
 -- Two statements, each as its role, in turns: the best time of each in ms,
 -- and whether they returned the same (stmt_b NULL: a alone).
 CREATE FUNCTION bench_tenant.pair(role_a name, stmt_a text, role_b name, stmt_b text, rounds int,
                                   OUT a_ms numeric, OUT b_ms numeric, OUT same boolean, OUT result text)
     LANGUAGE plpgsql AS $$
 DECLARE
-    t0 timestamptz;
-    ra text;
-    rb text;
+    a record;
+    b record;
 BEGIN
-    FOR i IN 0..rounds LOOP
-        EXECUTE format('SET ROLE %I', role_a);
-        t0 := clock_timestamp();
-        EXECUTE stmt_a INTO ra;
-        IF i > 0 THEN
-            a_ms := least(coalesce(a_ms, 1e9), extract(epoch FROM clock_timestamp() - t0) * 1000);
-        END IF;
+    FOR i IN 0..rounds LOOP     -- round 0 warms up
+        a := bench_tenant.run_as(role_a, stmt_a);
+        a_ms := CASE WHEN i > 0 THEN least(coalesce(a_ms, a.ms), a.ms) END;
         IF stmt_b IS NOT NULL THEN
-            EXECUTE format('SET ROLE %I', role_b);
-            t0 := clock_timestamp();
-            EXECUTE stmt_b INTO rb;
-            IF i > 0 THEN
-                b_ms := least(coalesce(b_ms, 1e9), extract(epoch FROM clock_timestamp() - t0) * 1000);
-            END IF;
+            b := bench_tenant.run_as(role_b, stmt_b);
+            b_ms := CASE WHEN i > 0 THEN least(coalesce(b_ms, b.ms), b.ms) END;
         END IF;
-        RESET ROLE;
     END LOOP;
     a_ms := round(a_ms, 2);
     b_ms := round(b_ms, 2);
-    same := stmt_b IS NULL OR ra = rb;
-    result := ra;
+    same := stmt_b IS NULL OR a.result = b.result;
+    result := a.result;
 END
 $$;
 GRANT SELECT ON ALL TABLES IN SCHEMA bench_tenant TO PUBLIC;

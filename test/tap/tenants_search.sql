@@ -29,19 +29,8 @@ COMMIT;
 GRANT SELECT ON search_combos TO PUBLIC;
 
 -- The roles (cluster-wide: made here, dropped at the end).
-DO $$
-DECLARE
-    r text;
-BEGIN
-    FOREACH r IN ARRAY ARRAY['auditlog_tap_tsr_one', 'auditlog_tap_tsr_two', 'auditlog_tap_tsr_wide',
-                             'auditlog_tap_tsr_none', 'auditlog_tap_tsr_ghost', 'auditlog_tap_tsr_member',
-                             'auditlog_tap_tsr_nested', 'auditlog_tap_tsr_noinherit', 'auditlog_tap_tsr_both',
-                             'auditlog_tap_tsr_plain'] LOOP
-        EXECUTE format('DROP ROLE IF EXISTS %I', r);
-        EXECUTE format('CREATE ROLE %I', r);
-    END LOOP;
-END
-$$;
+\set tsr_roles '{auditlog_tap_tsr_one,auditlog_tap_tsr_two,auditlog_tap_tsr_wide,auditlog_tap_tsr_none,auditlog_tap_tsr_ghost,auditlog_tap_tsr_member,auditlog_tap_tsr_nested,auditlog_tap_tsr_noinherit,auditlog_tap_tsr_both,auditlog_tap_tsr_plain}'
+SELECT format('DROP ROLE IF EXISTS %I', r), format('CREATE ROLE %I', r) FROM unnest(:'tsr_roles'::text[]) AS r \gexec
 GRANT auditlog_tap_tsr_one TO auditlog_tap_tsr_member;          -- inherits its privileges
 GRANT auditlog_tap_tsr_member TO auditlog_tap_tsr_nested;       -- a member of a member
 ALTER ROLE auditlog_tap_tsr_noinherit NOINHERIT;
@@ -283,15 +272,4 @@ SELECT * FROM finish();
 
 \c :tenant_home
 DROP DATABASE :"tenant_db" WITH (FORCE);
-DO $$
-DECLARE
-    r text;
-BEGIN
-    FOREACH r IN ARRAY ARRAY['auditlog_tap_tsr_one', 'auditlog_tap_tsr_two', 'auditlog_tap_tsr_wide',
-                             'auditlog_tap_tsr_none', 'auditlog_tap_tsr_ghost', 'auditlog_tap_tsr_member',
-                             'auditlog_tap_tsr_nested', 'auditlog_tap_tsr_noinherit', 'auditlog_tap_tsr_both',
-                             'auditlog_tap_tsr_plain'] LOOP
-        EXECUTE format('DROP ROLE IF EXISTS %I', r);
-    END LOOP;
-END
-$$;
+SELECT format('DROP ROLE IF EXISTS %I', r) FROM unnest(:'tsr_roles'::text[]) AS r \gexec
