@@ -35,6 +35,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -170,8 +171,15 @@ CheckExportPrivilege(void)
 		AuditOutcomeTypeOid(), TEXTOID, TEXTOID, TEXTOID, INT8OID};
 	List	   *name = list_make2(makeString(get_namespace_name(AuditSchemaOid())), makeString("export"));
 	Oid			export_oid = LookupFuncName(name, lengthof(argtypes), argtypes, true);
+	AclResult	acl = ACLCHECK_NO_PRIV;
 
-	if (!OidIsValid(export_oid) || pg_proc_aclcheck(export_oid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+	if (OidIsValid(export_oid))
+#if PG_VERSION_NUM >= 160000
+		acl = object_aclcheck(ProcedureRelationId, export_oid, GetUserId(), ACL_EXECUTE);
+#else
+		acl = pg_proc_aclcheck(export_oid, GetUserId(), ACL_EXECUTE);
+#endif
+	if (acl != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, "export");
 }
 
