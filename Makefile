@@ -38,7 +38,11 @@ OBJS = \
 	src/worker.o \
 	src/maintenance.o \
 	src/search.o \
-	src/display.o
+	src/display.o \
+	src/tenant.o \
+	src/options.o \
+	src/export_format.o \
+	src/export.o
 
 DATA = sql/auditlog--0.1.0.sql sql/auditlog--0.2.0.sql sql/auditlog--0.1.0--0.2.0.sql
 
@@ -50,7 +54,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 # isolation tests (pg_isolation_regress, run by installcheck after REGRESS):
 # specs in test/specs, expected outputs in test/expected, results in
 # test/output_iso.
-ISOLATION = restore_live_log summary_late_commit summarize_concurrent label_first_use autonomous seal_late_commit
+ISOLATION = restore_live_log summary_late_commit summarize_concurrent label_first_use autonomous seal_late_commit export_feed
 ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

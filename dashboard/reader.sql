@@ -4,8 +4,9 @@
 --
 -- Run as a superuser (or the extension's owner) in the audit log's database.
 -- The role gets the reader grants of the README ("Privileges") and nothing
--- else: EXECUTE on search(), event_count() and filter_options(), which run
--- with the extension owner's rights, so it needs no privilege on any table.
+-- else: EXECUTE on search(), event_count(), filter_options() and export(),
+-- which run their queries with the extension owner's rights, so it needs no
+-- privilege on any table.
 -- Its transactions are read-only by default as well.
 
 \set ON_ERROR_STOP on
@@ -20,8 +21,8 @@ GRANT EXECUTE ON FUNCTION
     auditlog.filter_options()
   TO :"role";
 
--- auditlog.export() (DESIGN.md, "Export and feed") is a reader's function
--- too; granted once the installed extension has it.
+-- auditlog.export() is one of the reader grants too (README, "Privileges");
+-- an extension older than 0.2.0 has none, and then it is left out.
 SELECT format('GRANT EXECUTE ON FUNCTION %s TO %I', p, :'role')
   FROM pg_catalog.to_regprocedure('auditlog.export(text,text,text,date,date,auditlog.outcome,text,text,text,bigint)') AS p
  WHERE p IS NOT NULL \gexec

@@ -38,11 +38,10 @@
 #include "horizon.h"
 #include "spi_util.h"
 
-static uint64 FullXid(TransactionId xid);
 
 /* Full (epoch-qualified) form of a recent 32-bit transaction id. */
-static uint64
-FullXid(TransactionId xid)
+uint64
+AuditFullXid(TransactionId xid)
 {
 	FullTransactionId next = ReadNextFullTransactionId();
 	uint32		epoch = EpochFromFullTransactionId(next);
@@ -101,7 +100,7 @@ AuditOldestRunningXid(bool ignore_own)
 		TransactionId xid = isnull ? InvalidTransactionId : DatumGetTransactionId(d);
 
 		if (TransactionIdIsNormal(xid) && !TransactionIdEquals(xid, own))
-			oldest = Min(oldest, FullXid(xid));
+			oldest = Min(oldest, AuditFullXid(xid));
 	}
 	return oldest;
 }

@@ -21,6 +21,7 @@ typedef struct AuditHorizon
 } AuditHorizon;
 
 extern void AuditTakeHorizon(AuditHorizon *h);
+extern uint64 AuditFullXid(TransactionId xid);
 extern uint64 AuditOldestRunningXid(bool ignore_own);
 extern int64 AuditSafePoint(AuditHorizon *pending, bool ignore_own);
 extern void AuditRequireFreshSnapshots(const char *what);

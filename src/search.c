@@ -16,6 +16,11 @@
  * rare one after a few doublings, and each window reads only the blocks its
  * time range covers.
  *
+ * Both functions are SECURITY INVOKER and switch to the extension's owner
+ * themselves, once they have recorded who calls: a tenant reader
+ * (tenant.c) is told by its session user, SET ROLE and current_user, and a
+ * SECURITY DEFINER function would hide the last.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -31,6 +36,7 @@
 #include "utils/tuplestore.h"
 
 #include "catalog.h"
+#include "owner.h"
 #include "registry.h"
 #include "search_filters.h"
 #include "spi_util.h"
@@ -56,7 +62,7 @@ typedef struct SearchCursor
 	int64		id;
 } SearchCursor;
 
-static void LocateCursor(int64 before_id, SearchCursor *cursor);
+static void LocateCursor(const SearchFilters *f, int64 before_id, SearchCursor *cursor);
 static int64 FirstWindow(const SearchFilters *f, int64 want, int64 total);
 static int64 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 						   TimestampTz w_lo, TimestampTz w_hi, int64 want, RowAddress *ids);
@@ -64,22 +70,29 @@ static uint64 FetchPageRows(RowAddress *ids, int64 found);
 static uint64 PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
 						 int64 known, int64 total, TimestampTz newest);
 static int32 ReadPageSize(FunctionCallInfo fcinfo);
-static Tuplestorestate *BeginMaterializedResult(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
 
 /*
  * Where a page starts: the time of event 'before_id'. Errors when there is
- * no such event, since the caller then holds a cursor from elsewhere.
+ * no such event (or none the tenant reader may see), since the caller then
+ * holds a cursor from elsewhere.
  */
 static void
-LocateCursor(int64 before_id, SearchCursor *cursor)
+LocateCursor(const SearchFilters *f, int64 before_id, SearchCursor *cursor)
 {
 	SpiArgs		args = {0};
 	bool		isnull;
+	const char *sql = "SELECT e.occurred_at FROM auditlog.event_store e"
+		" WHERE e.id OPERATOR(pg_catalog.=) $1";
 
 	SpiArg(&args, INT8OID, Int64GetDatum(before_id));
-	if (SpiQuery("SELECT e.occurred_at FROM auditlog.event_store e"
-				 " WHERE e.id OPERATOR(pg_catalog.=) $1",
-				 &args, 1) == 0)
+	if (f->tenant)
+	{
+		sql = "SELECT e.occurred_at FROM auditlog.event_store e"
+			" WHERE e.id OPERATOR(pg_catalog.=) $1"
+			"   AND e.org_ref OPERATOR(pg_catalog.=) ANY ($2)";
+		SpiArg(&args, INT4ARRAYOID, SearchTenantRefsArray(f));
+	}
+	if (SpiQuery(sql, &args, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no event with id " INT64_FORMAT, before_id),
@@ -280,38 +293,6 @@ ReadPageSize(FunctionCallInfo fcinfo)
 	return page_size;
 }
 
-/* Sets up materialized set-returning output in the shape of the declared result. */
-static Tuplestorestate *
-BeginMaterializedResult(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext old;
-	Tuplestorestate *store;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("materialize mode required, but it is not allowed in this context")));
-
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "auditlog: return type must be a row type");
-	*tupdesc = CreateTupleDescCopy(*tupdesc);
-	if ((*tupdesc)->natts != Natts_search_row)
-		elog(ERROR, "auditlog: auditlog.search_row has %d columns, expected %d",
-			 (*tupdesc)->natts, Natts_search_row);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = *tupdesc;
-	MemoryContextSwitchTo(old);
-	return store;
-}
-
 /* ------------------------------------------------------------------------
  * SQL-callable functions
  * ------------------------------------------------------------------------
@@ -328,6 +309,7 @@ Datum
 auditlog_search(PG_FUNCTION_ARGS)
 {
 	SearchFilters f;
+	AuditOwnerState st;
 	SearchCursor cursor;
 	bool		have_cursor = !PG_ARGISNULL(ARG_BEFORE_ID);
 	int32		page_size = ReadPageSize(fcinfo);
@@ -338,16 +320,15 @@ auditlog_search(PG_FUNCTION_ARGS)
 	TimestampTz newest;
 
 	SearchReadFilterArgs(fcinfo, &f);
-	store = BeginMaterializedResult(fcinfo, &tupdesc);
+	store = SpiMaterializeResult(fcinfo, Natts_search_row, &tupdesc);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "auditlog: SPI_connect failed");
-	if (have_cursor)
-		LocateCursor(PG_GETARG_INT64(ARG_BEFORE_ID), &cursor);
+	AuditConnectAsOwner(&st);
 	SearchResolveFilters(fcinfo, &f);
+	if (have_cursor)
+		LocateCursor(&f, PG_GETARG_INT64(ARG_BEFORE_ID), &cursor);
 	if (f.nothing)
 	{
-		SPI_finish();
+		AuditFinishAsOwner(&st);
 		return (Datum) 0;
 	}
 
@@ -373,7 +354,7 @@ auditlog_search(PG_FUNCTION_ARGS)
 		}
 		SPI_freetuptable(page);
 	}
-	SPI_finish();
+	AuditFinishAsOwner(&st);
 	return (Datum) 0;
 }
 
@@ -387,14 +368,14 @@ Datum
 auditlog_event_count(PG_FUNCTION_ARGS)
 {
 	SearchFilters f;
+	AuditOwnerState st;
 	int64		total;
 	TimestampTz newest;
 
 	SearchReadFilterArgs(fcinfo, &f);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "auditlog: SPI_connect failed");
+	AuditConnectAsOwner(&st);
 	SearchResolveFilters(fcinfo, &f);
 	total = AuditCountEvents(&f, &newest);
-	SPI_finish();
+	AuditFinishAsOwner(&st);
 	PG_RETURN_INT64(total);
 }

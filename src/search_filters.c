@@ -34,6 +34,7 @@ static char *CheckActionFilter(const char *action);
 static void ResolveActions(SearchFilters *f, const char *action);
 static void ResolveLabel(SearchFilters *f, char kind, const char *label, bool *has, int32 *ref);
 static void ReadDateArgs(FunctionCallInfo fcinfo, SearchFilters *f);
+static void RestrictToTenant(SearchFilters *f);
 static void AppendCondition(StringInfo sql, bool *first, const char *fmt, int argno);
 
 /* ------------------------------------------------------------------------
@@ -194,6 +195,35 @@ ReadDateArgs(FunctionCallInfo fcinfo, SearchFilters *f)
 	}
 }
 
+/*
+ * Narrows the filters to a tenant reader's organisations: an org filter
+ * outside them matches nothing; without one, they become the org filter.
+ */
+static void
+RestrictToTenant(SearchFilters *f)
+{
+	bool		allowed = false;
+
+	if (!f->tenant)
+		return;
+	if (f->n_tenant_refs == 0)
+		f->nothing = true;
+	else if (f->has_org)
+	{
+		for (int i = 0; i < f->n_tenant_refs; i++)
+			allowed |= (f->tenant_refs[i] == f->org_ref);
+		if (!allowed)
+			f->nothing = true;
+	}
+	else if (f->n_tenant_refs == 1)
+	{
+		f->has_org = true;
+		f->org_ref = f->tenant_refs[0];
+	}
+	else
+		f->has_org_set = true;
+}
+
 /* Appends " WHERE " before the first condition and " AND " before the others. */
 static void
 AppendCondition(StringInfo sql, bool *first, const char *fmt, int argno)
@@ -210,12 +240,14 @@ AppendCondition(StringInfo sql, bool *first, const char *fmt, int argno)
 
 /*
  * Checks the filter arguments that need no lookup (the dates and the
- * action's syntax), and reads those that need none.
+ * action's syntax), and reads those that need none; records who reads.
+ * Called before anything runs as the extension's owner.
  */
 void
 SearchReadFilterArgs(FunctionCallInfo fcinfo, SearchFilters *f)
 {
 	memset(f, 0, sizeof(*f));
+	AuditCaptureReader(&f->reader);
 
 	if (!PG_ARGISNULL(ARG_ACTION))
 		(void) CheckActionFilter(text_to_cstring(PG_GETARG_TEXT_PP(ARG_ACTION)));
@@ -231,12 +263,14 @@ SearchReadFilterArgs(FunctionCallInfo fcinfo, SearchFilters *f)
 }
 
 /*
- * Resolves the filter strings to dictionary ids (inside SPI). Stops at the
- * first one that names nothing known: no event can match then.
+ * Resolves the filter strings to dictionary ids, and the reader's tenant
+ * organisations (inside SPI, as the extension's owner). Stops at the first
+ * filter that names nothing known: no event can match then.
  */
 void
 SearchResolveFilters(FunctionCallInfo fcinfo, SearchFilters *f)
 {
+	f->tenant = AuditReaderOrgRefs(&f->reader, &f->tenant_refs, &f->n_tenant_refs);
 	if (!f->nothing && !PG_ARGISNULL(ARG_ACTOR))
 		ResolveLabel(f, LABEL_ACTOR, text_to_cstring(PG_GETARG_TEXT_PP(ARG_ACTOR)),
 					 &f->has_actor, &f->actor_ref);
@@ -248,18 +282,21 @@ SearchResolveFilters(FunctionCallInfo fcinfo, SearchFilters *f)
 					 &f->has_org, &f->org_ref);
 	if (!f->nothing && !PG_ARGISNULL(ARG_ACTION))
 		ResolveActions(f, text_to_cstring(PG_GETARG_TEXT_PP(ARG_ACTION)));
+	RestrictToTenant(f);
 }
 
 /* The action filter's ids as an int4[] Datum. */
 Datum
 SearchActionRefsArray(const SearchFilters *f)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(f->n_action_refs, 1));
+	return SpiInt4Array(f->action_refs, f->n_action_refs);
+}
 
-	for (int i = 0; i < f->n_action_refs; i++)
-		elems[i] = Int32GetDatum(f->action_refs[i]);
-	return PointerGetDatum(construct_array(elems, f->n_action_refs, INT4OID, sizeof(int32),
-										   true, TYPALIGN_INT));
+/* The tenant reader's organisation ids as an int4[] Datum. */
+Datum
+SearchTenantRefsArray(const SearchFilters *f)
+{
+	return SpiInt4Array(f->tenant_refs, f->n_tenant_refs);
 }
 
 /*
@@ -290,6 +327,9 @@ SearchAppendFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
 	if (f->has_org)
 		AppendCondition(sql, &first, "e.org_ref OPERATOR(pg_catalog.=) $%d",
 						SpiArg(args, INT4OID, Int32GetDatum(f->org_ref)));
+	else if (f->has_org_set)
+		AppendCondition(sql, &first, "e.org_ref OPERATOR(pg_catalog.=) ANY ($%d)",
+						SpiArg(args, INT4ARRAYOID, SearchTenantRefsArray(f)));
 	if (f->has_outcome)
 		AppendCondition(sql, &first, psprintf("e.outcome %s $%%d", AuditOutcomeEqOperator()),
 						SpiArg(args, AuditOutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));

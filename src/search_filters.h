@@ -14,6 +14,7 @@
 
 #include "outcome.h"
 #include "spi_util.h"
+#include "tenant.h"
 
 /* Arguments shared by search() and event_count(), in order. */
 enum
@@ -35,10 +36,17 @@ enum
 /*
  * The filters of a search, resolved to what auditlog.event_store holds. A
  * flag says whether each one applies; 'nothing' says that some filter names
- * a value no event has, so that no event can match.
+ * a value no event has, so that no event can match. A tenant reader's
+ * organisations narrow them: to one organisation, an org filter like any
+ * other, or to several, has_org_set (org_ref = ANY (tenant_refs)).
  */
 typedef struct SearchFilters
 {
+	AuditReader reader;			/* who reads, captured with the arguments */
+	bool		tenant;			/* the reader reads only the tenant_refs orgs */
+	int			n_tenant_refs;
+	int32	   *tenant_refs;
+	bool		has_org_set;
 	bool		nothing;
 	bool		has_actor;
 	int32		actor_ref;
@@ -61,6 +69,7 @@ typedef struct SearchFilters
 extern void SearchReadFilterArgs(FunctionCallInfo fcinfo, SearchFilters *f);
 extern void SearchResolveFilters(FunctionCallInfo fcinfo, SearchFilters *f);
 extern Datum SearchActionRefsArray(const SearchFilters *f);
+extern Datum SearchTenantRefsArray(const SearchFilters *f);
 extern bool SearchAppendFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f);
 extern void SearchAppendTimeRange(StringInfo sql, SpiArgs *args, TimestampTz lo, TimestampTz hi);
 extern int64 SearchCountEvents(const SearchFilters *f, TimestampTz a, TimestampTz b,

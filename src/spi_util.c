@@ -19,6 +19,11 @@
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/tuptable.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/params.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -178,6 +183,17 @@ SpiArgName(SpiArgs *args, const char *name)
 	return SpiArg(args, NAMEOID, NameGetDatum(nm));
 }
 
+/* An int4[] Datum of n values, for a parameter. */
+Datum
+SpiInt4Array(const int32 *values, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(values[i]);
+	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
 /* Adds a NULL parameter and returns its number. */
 int
 SpiArgNull(SpiArgs *args, Oid type)
@@ -217,6 +233,69 @@ SpiQuery(const char *sql, SpiArgs *args, long limit)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "auditlog: internal query failed (%s): %s", SPI_result_code_string(ret), sql);
 	return SPI_processed;
+}
+
+/*
+ * Runs a read-only query with a cached plan like SpiQuery, but hands each
+ * row to 'dest' as it is made instead of collecting the rows: nothing is
+ * copied that 'dest' does not keep. Returns the number of rows. (Before
+ * PostgreSQL 14, SPI has no receivers: the rows are collected, then handed
+ * over.)
+ */
+uint64
+SpiQueryToReceiver(const char *sql, SpiArgs *args, DestReceiver *dest)
+{
+#if PG_VERSION_NUM >= 140000
+	PlanEntry  *e = FindPlan(sql, args);
+	SPIExecuteOptions options;
+	ParamListInfo params = makeParamList(args->n);
+	int			ret;
+
+	for (int i = 0; i < args->n; i++)
+	{
+		params->params[i].value = args->values[i];
+		params->params[i].isnull = (args->nulls[i] == 'n');
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = args->types[i];
+	}
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = true;
+	options.dest = dest;
+	if (e == NULL)
+		ret = SPI_execute_extended(sql, &options);
+	else
+	{
+		running_plans++;
+		PG_TRY();
+		{
+			ret = SPI_execute_plan_extended(e->plan, &options);
+		}
+		PG_FINALLY();
+		{
+			running_plans--;
+		}
+		PG_END_TRY();
+	}
+	/* a SELECT whose rows go to a receiver of the caller's is "utility" to SPI */
+	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
+		elog(ERROR, "auditlog: internal query failed (%s): %s", SPI_result_code_string(ret), sql);
+	return SPI_processed;
+#else
+	uint64		n = SpiQuery(sql, args, 0);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(SPI_tuptable->tupdesc, &TTSOpsHeapTuple);
+
+	dest->rStartup(dest, CMD_SELECT, SPI_tuptable->tupdesc);
+	for (uint64 i = 0; i < n; i++)
+	{
+		ExecStoreHeapTuple(SPI_tuptable->vals[i], slot, false);
+		dest->receiveSlot(slot, dest);
+	}
+	dest->rShutdown(dest);
+	ExecDropSingleTupleTableSlot(slot);
+	SPI_freetuptable(SPI_tuptable);
+	return n;
+#endif
 }
 
 /*
@@ -301,6 +380,41 @@ SpiColumnOids(int col)
 			oids = lappend_oid(oids, DatumGetObjectId(d));
 	}
 	return oids;
+}
+
+/*
+ * Sets up the materialized result of a set-returning function in the shape
+ * of its declared row type, which must have natts columns; returns the
+ * tuplestore to fill.
+ */
+Tuplestorestate *
+SpiMaterializeResult(FunctionCallInfo fcinfo, int natts, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	Tuplestorestate *store;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "auditlog: return type must be a row type");
+	*tupdesc = CreateTupleDescCopy(*tupdesc);
+	if ((*tupdesc)->natts != natts)
+		elog(ERROR, "auditlog: the result has %d columns, expected %d", (*tupdesc)->natts, natts);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = *tupdesc;
+	MemoryContextSwitchTo(old);
+	return store;
 }
 
 /* Module start-up. */

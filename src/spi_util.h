@@ -9,7 +9,10 @@
 #define AUDITLOG_SPI_UTIL_H
 
 #include "executor/spi.h"
+#include "tcop/dest.h"
+#include "fmgr.h"
 #include "nodes/pg_list.h"
+#include "utils/tuplestore.h"
 
 /* Parameters of one query, numbered $1, $2, ... as they are added. */
 #define SPI_MAX_ARGS 16
@@ -24,7 +27,9 @@ typedef struct SpiArgs
 extern int	SpiArg(SpiArgs *args, Oid type, Datum value);
 extern int	SpiArgNull(SpiArgs *args, Oid type);
 extern int	SpiArgName(SpiArgs *args, const char *name);
+extern Datum SpiInt4Array(const int32 *values, int n);
 extern uint64 SpiQuery(const char *sql, SpiArgs *args, long limit);
+extern uint64 SpiQueryToReceiver(const char *sql, SpiArgs *args, DestReceiver *dest);
 extern uint64 SpiExec(const char *sql, SpiArgs *args, int expect);
 
 extern Datum SpiGetDatum(uint64 row, int col, bool *isnull);
@@ -33,6 +38,9 @@ extern int32 SpiFirstInt32(int32 if_none);
 extern int64 SpiFirstInt64(int64 if_none);
 extern bool SpiFirstBool(bool if_none);
 extern List *SpiColumnOids(int col);
+
+extern Tuplestorestate *SpiMaterializeResult(FunctionCallInfo fcinfo, int natts,
+											 TupleDesc *tupdesc);
 
 extern void SpiUtilInit(void);
 

@@ -300,6 +300,9 @@ AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
 	if (f->has_org)
 		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) $%d",
 						 SpiArg(args, INT4OID, Int32GetDatum(f->org_ref)));
+	else if (f->has_org_set)
+		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) ANY ($%d)",
+						 SpiArg(args, INT4ARRAYOID, SearchTenantRefsArray(f)));
 	if (f->has_outcome)
 		appendStringInfo(sql, " AND c.outcome %s $%d", AuditOutcomeEqOperator(),
 						 SpiArg(args, AuditOutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
@@ -427,6 +430,100 @@ AuditOldestBucket(void)
 	return SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
 }
 
+/* The last event id handed out, whether or not its transaction committed. */
+int64
+AuditLastEventId(void)
+{
+	return LastEventId();
+}
+
+/*
+ * The safe point for a reader: the highest event id such that every event
+ * with an id up to it that will ever commit is visible to the reader's
+ * snapshot -- 'snapshot', or, when NULL, one it takes after this call. A
+ * consumer that resumes after the last id it read, up to each safe point,
+ * misses no event that commits late.
+ *
+ * The watermark rule of summarize(): the watermark is safe; so is a horizon
+ * (the sequence's last value, then the next transaction id) once no older
+ * transaction runs in this database (a snapshot taken after that sees them
+ * all), or once the reader's given snapshot treats every older transaction
+ * as finished (its xmin is no older: on a standby, or in a REPEATABLE READ
+ * transaction). Besides the recorded horizon, one read now passes at once
+ * when no older transaction is running.
+ */
+int64
+AuditReaderSafePoint(Snapshot snapshot)
+{
+	SpiArgs		args = {0};
+	bool		isnull;
+	int64		upto;
+	int64		pending_upto;
+	uint64		pending_xmax;
+	uint64		passed;
+
+	if (SpiQuery("SELECT s.summarized_upto, s.pending_upto, s.pending_xmax"
+				 " FROM auditlog.summary_state s", &args, 1) != 1)
+		elog(ERROR, "auditlog: auditlog.summary_state must hold one row");
+	upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_summarized_upto, &isnull));
+	pending_upto = DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_upto, &isnull));
+	pending_xmax = (uint64) DatumGetInt64(SpiGetDatum(0, Anum_summary_state_pending_xmax, &isnull));
+
+	if (snapshot == NULL)
+	{
+		int64		last = LastEventId();
+		uint64		next = U64FromFullTransactionId(ReadNextFullTransactionId());
+
+		passed = AuditOldestRunningXid(false);
+		if (passed >= next)
+			return Max(upto, last);
+	}
+	else
+		passed = AuditFullXid(snapshot->xmin);
+	if (passed >= pending_xmax)
+		upto = Max(upto, pending_upto);
+	return upto;
+}
+
+/*
+ * The dictionary ids of the actors, actions and resource types that the
+ * events of some organisations (org_refs, an int4[]; NULL: of every
+ * organisation and none) use, as three int4[]: from the all-time per-actor
+ * counts, and the events above the watermark.
+ */
+void
+AuditUsedRefs(Datum org_refs, bool all_orgs, Datum *actors, Datum *actions, Datum *types)
+{
+	SpiArgs		args = {0};
+	bool		isnull;
+	char	   *sql;
+
+	if (all_orgs)
+		SpiArgNull(&args, INT4ARRAYOID);
+	else
+		SpiArg(&args, INT4ARRAYOID, org_refs);
+	SpiArg(&args, INT8OID, Int64GetDatum(SummarizedUpto()));
+	sql = psprintf("SELECT COALESCE(pg_catalog.array_agg(DISTINCT u.actor_ref), '{}'),"
+				   " COALESCE(pg_catalog.array_agg(DISTINCT u.action_ref), '{}'),"
+				   " COALESCE(pg_catalog.array_agg(DISTINCT u.rt)"
+				   " FILTER (WHERE u.rt OPERATOR(pg_catalog.<>) 0), '{}')"
+				   " FROM (SELECT c.actor_ref, c.action_ref, c.resource_type_ref AS rt"
+				   " FROM auditlog.event_counts c"
+				   " WHERE c.grain OPERATOR(pg_catalog.=) '%c'"
+				   " AND ($1 IS NULL OR c.org_ref OPERATOR(pg_catalog.=) ANY ($1))"
+				   " AND c.n OPERATOR(pg_catalog.>) 0"
+				   " UNION ALL"
+				   " SELECT e.actor_ref, e.action_ref, COALESCE(e.resource_type_ref, 0)"
+				   " FROM auditlog.event_store e"
+				   " WHERE e.id OPERATOR(pg_catalog.>) $2"
+				   " AND ($1 IS NULL OR e.org_ref OPERATOR(pg_catalog.=) ANY ($1))) u",
+				   GRAIN_ACTOR_ALL);
+	SpiQuery(sql, &args, 1);
+	*actors = SpiGetDatum(0, 1, &isnull);
+	*actions = SpiGetDatum(0, 2, &isnull);
+	*types = SpiGetDatum(0, 3, &isnull);
+}
+
 /*
  * The number of events matching the filters, exact.
  *
@@ -455,7 +552,8 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	int64		upto;
 	int64		total;
 	int64		tail = 0;
-	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type && !f->has_org;
+	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type &&
+		!f->has_org && !f->has_org_set;
 
 	*newest = DT_NOBEGIN;
 	if (f->nothing || lo >= hi)

@@ -9,6 +9,7 @@
 #define AUDITLOG_SUMMARY_H
 
 #include "datatype/timestamp.h"
+#include "utils/snapshot.h"
 
 #include "search_filters.h"
 #include "spi_util.h"
@@ -35,6 +36,10 @@ extern int64 AuditSummarize(int64 max_events, bool *more);
 extern void AuditReadLogState(AuditLogState *state);
 extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
 extern TimestampTz AuditOldestBucket(void);
+extern int64 AuditLastEventId(void);
+extern int64 AuditReaderSafePoint(Snapshot snapshot);
+extern void AuditUsedRefs(Datum org_refs, bool all_orgs, Datum *actors, Datum *actions,
+						  Datum *types);
 
 /* taking purged events out of the counts (auditlog.purge()) */
 extern int64 AuditLockSummaries(void);

@@ -9,7 +9,7 @@
 -- own. pgTAP keeps its state in session temp tables, which survive the
 -- commits; the restored database is a throwaway (tools/dump_roundtrip.sh
 -- makes it afresh each run).
-SELECT plan(6 + 4 + 8 + 3 + 8 + 8 + 4);
+SELECT plan(6 + 4 + 8 + 3 + 8 + 8 + 4 + 2);
 
 SELECT set_eq(
     $$SELECT id, occurred_at, actor, actor_id, action, resource_type, resource_id, outcome::text,
@@ -21,6 +21,16 @@ SELECT set_eq('SELECT action, description FROM auditlog.action_types',
               'the action catalogue comes back, edited descriptions included');
 SELECT is((SELECT count(*) FROM auditlog.action_types WHERE builtin), 2::bigint,
           'the seeded actions are not duplicated');
+
+-- the tenants come back, by role name, and still restrict
+SELECT results_eq($$SELECT role::text, orgs FROM auditlog.tenants$$,
+                  $$VALUES ('auditlog_dump_tenant', ARRAY['acme'])$$,
+                  'the tenants come back (pg_extension_config_dump), the role found by its name');
+SET ROLE auditlog_dump_tenant;
+CREATE TEMP TABLE dump_tenant_count AS SELECT auditlog.event_count() AS n;
+RESET ROLE;
+SELECT is((SELECT n FROM dump_tenant_count), (SELECT count(*) FROM dump_expect WHERE org_id = 'acme'),
+          'and the tenant still counts only its organisation''s events');
 
 -- the extension still works, and new ids follow the restored ones
 SELECT cmp_ok(auditlog.log_event('auth.login', actor => 'John Doe'), '>',

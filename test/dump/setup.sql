@@ -57,6 +57,13 @@ CREATE TABLE dump_expect_triggers AS
     SELECT tgrelid::regclass::text AS tbl, tgname::text, tgenabled::text, tgtype,
            tgfoid::regprocedure::text AS func, tgparentid <> 0 AS cloned
       FROM pg_trigger WHERE tgname LIKE 'auditlog%';
+-- a tenant, kept by the role's oid and dumped by its name (the role itself
+-- is global: the restore finds it by name)
+DROP ROLE IF EXISTS auditlog_dump_tenant;
+CREATE ROLE auditlog_dump_tenant;
+GRANT EXECUTE ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text)
+    TO auditlog_dump_tenant;
+SELECT auditlog.set_tenant('auditlog_dump_tenant', '{acme}');
 CREATE TABLE dump_expect AS
     SELECT id, occurred_at, actor, actor_id, action, resource_type, resource_id, outcome::text,
            org_id, details, db_user, client_addr, application_name, txid

@@ -67,7 +67,9 @@ SELECT ok(NOT has_sequence_privilege('auditlog_tap_nobody', 'auditlog.event_stor
 
 -- PUBLIC may execute exactly the harmless functions of the extension,
 -- wherever they live (min and max are in pg_catalog): those of the outcome
--- type, outcome_label and set_actor. Anything that reads, writes or imports
+-- type, outcome_label, set_actor, tenant_visible (which tells a caller
+-- only what it may read itself) and export_lines (which checks the grant
+-- on export()). Anything that reads, writes or imports
 -- events, and the append-only triggers, are closed.
 SELECT set_eq($$
     SELECT p.oid::regprocedure::text
@@ -100,9 +102,13 @@ $$, ARRAY[
     'auditlog.format_time(timestamp with time zone)',
     'auditlog.set_actor(text,text)',
     'auditlog.auditing_problem(regclass)',
-    'auditlog.row_trigger()'
-], 'PUBLIC may execute only the outcome functions, the display helpers, set_actor, auditing_problem '
-   'and the row trigger function (which runs only as the trigger register_table makes)');
+    'auditlog.row_trigger()',
+    'auditlog.tenant_visible(integer)',
+    'auditlog.export_lines(text,text,text,date,date,auditlog.outcome,text,text,text,bigint)'
+], 'PUBLIC may execute only the outcome functions, the display helpers, set_actor, auditing_problem, '
+   'the row trigger function (which runs only as the trigger register_table makes), '
+   'tenant_visible (auditlog.events calls it for whoever reads the view) and export_lines '
+   '(the inlined body of export(), which checks the grant on export() itself)');
 
 -- import_event is granted to no one: its ACL is set (a NULL ACL would mean
 -- PUBLIC may execute it) and names nobody but the owner.

@@ -34,10 +34,11 @@ SELECT is(array(SELECT p.proname::text || ' ' || p.prosecdef || ' ' || p.provola
                  WHERE p.pronamespace = 'auditlog'::regnamespace
                    AND p.proname IN ('search', 'event_count', 'filter_options')
                  ORDER BY p.proname),
-          ARRAY['event_count true s search_path=pg_catalog, pg_temp',
-                'filter_options true s search_path=pg_catalog, pg_temp',
-                'search true s search_path=pg_catalog, pg_temp'],
-          'the readers run as the owner, STABLE, with search_path pinned to pg_catalog, pg_temp');
+          ARRAY['event_count false s search_path=pg_catalog, pg_temp',
+                'filter_options false s search_path=pg_catalog, pg_temp',
+                'search false s search_path=pg_catalog, pg_temp'],
+          'the readers are SECURITY INVOKER (they switch to the owner themselves, once they know '
+          'who calls), STABLE, with search_path pinned to pg_catalog, pg_temp');
 
 ---------------------------------------------------------------------------
 -- A role without the grant reads nothing.

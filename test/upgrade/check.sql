@@ -2,7 +2,7 @@
 -- registration, action and count of the 0.1.0 database is still there, the
 -- grants on it too, and the updated extension works like a fresh one.
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'auditlog'), '0.2.0',
           'the extension is at 0.2.0');
@@ -58,6 +58,20 @@ SELECT is((SELECT count(*) FROM auditlog.events WHERE outcome = 'denied'), 1::bi
 SELECT is((SELECT max(outcome)::text FROM auditlog.events), 'denied', 'and max(outcome)');
 SELECT is((SELECT min(actor COLLATE "default") FROM auditlog.events WHERE actor = 'Jane Roe'), 'Jane Roe',
           'the view''s text columns compare with plain text');
+
+-- tenants and export, new in 0.2.0, on the updated database
+RESET search_path;
+CREATE ROLE auditlog_upgrade_tenant;
+GRANT EXECUTE ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text)
+    TO auditlog_upgrade_tenant;
+SELECT auditlog.set_tenant('auditlog_upgrade_tenant', '{acme}');
+SET LOCAL ROLE auditlog_upgrade_tenant;
+CREATE TEMP TABLE upgrade_tenant_count AS SELECT auditlog.event_count() AS n;
+RESET ROLE;
+SELECT is((SELECT n FROM upgrade_tenant_count), (SELECT count(*) FROM auditlog.events WHERE org_id = 'acme'),
+          'a tenant of the updated database counts its organisation''s events only');
+SELECT is((SELECT count(*) FROM auditlog.export()), (SELECT count(*) FROM auditlog.events),
+          'and export() exports every event');
 
 SELECT * FROM finish();
 ROLLBACK;

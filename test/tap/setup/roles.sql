@@ -12,13 +12,15 @@ BEGIN
 END
 $$;
 
--- A reader: a dashboard, through search(), event_count() and filter_options().
+-- A reader: a dashboard, through search(), event_count(), filter_options()
+-- and export().
 CREATE FUNCTION pg_temp.grant_reader(r name) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION
                         auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint),
                         auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text),
-                        auditlog.filter_options()
+                        auditlog.filter_options(),
+                        auditlog.export(text, text, text, date, date, auditlog.outcome, text, text, text, bigint)
                       TO %I', r);
 END
 $$;
