@@ -61,6 +61,15 @@ typedef struct LabelEntry
 static HTAB *label_cache = NULL;
 
 /*
+ * At most this many strings are cached per backend: a session that logs
+ * ever-new actors or resource types (one per request id, say) would
+ * otherwise grow the cache, and the keys of forgotten entries, without end.
+ * Past the bound the cache starts over; an id it no longer holds costs one
+ * index lookup.
+ */
+#define LABEL_CACHE_MAX 8192
+
+/*
  * The last string resolved per kind, checked before the hash table: the
  * events of one statement nearly always repeat their actor, action, ...
  */
@@ -354,6 +363,16 @@ Resolve(char kind, const char *str)
 
 	/* the lookups may have reset the cache through an invalidation */
 	EnsureCache();
+	if (hash_get_num_entries(label_cache) >= LABEL_CACHE_MAX)
+	{
+		/*
+		 * Forgetting entries is always safe, pending ones included: what is
+		 * not cached is looked up again, and what is forgotten needs no
+		 * forgetting at rollback.
+		 */
+		LabelsReset();
+		EnsureCache();
+	}
 	e = (LabelEntry *) hash_search(label_cache, &key, HASH_ENTER, &found);
 	e->id = id;
 	e->subid = committed ? InvalidSubTransactionId : GetCurrentSubTransactionId();
