@@ -58,7 +58,9 @@ for ((lo = 1; lo <= N; lo += CHUNK)); do
 done
 end=$(date +%s.%N)
 q -c "VACUUM ANALYZE auditlog.event_store" -c "CHECKPOINT"
-heap_mb=$(q -c "SELECT round(pg_relation_size('auditlog.event_store') / 1048576.0, 1)")
+# the store is partitioned: its heap is its partitions' heaps
+heap_mb=$(q -c "SELECT round(sum(pg_relation_size(relid)) / 1048576.0, 1)
+                  FROM pg_partition_tree('auditlog.event_store')")
 awk -v n="$N" -v s="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" -v mb="$heap_mb" \
     'BEGIN { printf "imported in %.1f s (%.0f events/s); event_store heap %.1f MB, %.0f bytes/event\n",
              s, n / s, mb, mb * 1048576 / n }'
@@ -77,12 +79,13 @@ for _ in $(seq 1 "$ROUNDS"); do
           SELECT s.id, sha256(string_agg(convert_to(e::text, 'UTF8'), ''::bytea ORDER BY e.id)) AS h
             FROM auditlog.seals s JOIN auditlog.events e ON e.id BETWEEN s.first_id AND s.last_id
            GROUP BY s.id) per_seal;")" "$sql_s")
-    copy_s=$(min "$(time_of "COPY auditlog.event_store TO '/dev/null';")" "$copy_s")
+    # (COPY refuses a partitioned table by name; its query form reads every partition)
+    copy_s=$(min "$(time_of "COPY (SELECT * FROM auditlog.event_store) TO '/dev/null';")" "$copy_s")
 done
 report "auditlog.seal()" "$seal_s"
 report "auditlog.verify()" "$verify_s"
 report "anchor: sha256(string_agg(row text)) per seal" "$sql_s"
-report "anchor: COPY event_store TO /dev/null" "$copy_s"
+report "anchor: COPY (SELECT * FROM event_store) TO /dev/null" "$copy_s"
 awk -v v="$verify_s" -v s="$sql_s" -v c="$copy_s" \
     'BEGIN { printf "verify() takes %.2fx the time of the SQL anchor and %.2fx that of the COPY read\n", v / s, v / c }'
 seals=$(q -c "SELECT count(*) FROM auditlog.seals")

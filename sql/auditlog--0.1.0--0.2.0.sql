@@ -45,9 +45,17 @@ COMMENT ON AGGREGATE pg_catalog.max(auditlog.outcome) IS 'The last outcome in th
 -- row trigger is replaced by the new table's, which every partition gets.
 -- (auditlog.events is made again below, over the new table.)
 ALTER TABLE auditlog.event_store RENAME TO event_store_default;
-ALTER INDEX auditlog.event_store_id_idx RENAME TO event_store_default_id_idx;
-ALTER INDEX auditlog.event_store_occurred_at_idx RENAME TO event_store_default_occurred_at_idx;
 ALTER INDEX auditlog.event_store_resource_idx RENAME TO event_store_default_resource_idx;
+-- The block-range indexes are made again with smaller ranges, and the
+-- actor's and the action's btrees are new (see the fresh install).
+DROP INDEX auditlog.event_store_id_idx;
+DROP INDEX auditlog.event_store_occurred_at_idx;
+CREATE INDEX event_store_default_id_idx ON auditlog.event_store_default USING brin (id)
+    WITH (pages_per_range = 16);
+CREATE INDEX event_store_default_occurred_at_idx ON auditlog.event_store_default USING brin (occurred_at)
+    WITH (pages_per_range = 16);
+CREATE INDEX event_store_default_actor_idx ON auditlog.event_store_default (actor_ref, occurred_at);
+CREATE INDEX event_store_default_action_idx ON auditlog.event_store_default (action_ref, occurred_at);
 DROP TRIGGER append_only ON auditlog.event_store_default;
 COMMENT ON TABLE auditlog.event_store_default IS
     'The events of months that have no partition of their own';

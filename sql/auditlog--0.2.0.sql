@@ -268,19 +268,29 @@ ALTER TABLE auditlog.event_store_default REPLICA IDENTITY FULL;
 CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
 
 -- Events arrive in id and (nearly) time order, so block-range indexes find
--- them at a tiny fraction of a btree's size and write cost. Ids are unique
--- by construction: only the sequence makes them and no row ever changes.
+-- them at a tiny fraction of a btree's size and write cost; 16 pages (about
+-- 800 events) a range, so that a day or an hour reads little more than its
+-- own blocks. Ids are unique by construction: only the sequence makes them
+-- and no row ever changes.
 -- "What happened to this connection?": a resource's events, found and
 -- counted (type and id, from the index alone) without reading the others.
 -- Resources repeat from event to event, so btree deduplication keeps this
 -- at a few bytes per event.
--- Each partition has these three indexes of its own (the maintenance worker
--- gives a new partition the same ones), and the parent none: an index on
--- the parent would make every restored partition's index twice.
-CREATE INDEX event_store_default_id_idx ON auditlog.event_store_default USING brin (id);
-CREATE INDEX event_store_default_occurred_at_idx ON auditlog.event_store_default USING brin (occurred_at);
+-- A user's or an action's newest events, in time order, without reading
+-- everyone else's: what a dashboard filter on a person or a rare action
+-- needs (bench/read.sh, issue 11).
+-- Each partition has these five indexes of its own (the maintenance worker
+-- gives a new partition the same ones, src/partition.c), and the parent
+-- none: an index on the parent would make every restored partition's index
+-- twice.
+CREATE INDEX event_store_default_id_idx ON auditlog.event_store_default USING brin (id)
+    WITH (pages_per_range = 16);
+CREATE INDEX event_store_default_occurred_at_idx ON auditlog.event_store_default USING brin (occurred_at)
+    WITH (pages_per_range = 16);
 CREATE INDEX event_store_default_resource_idx ON auditlog.event_store_default (resource_id, resource_type_ref)
     WHERE resource_id IS NOT NULL;
+CREATE INDEX event_store_default_actor_idx ON auditlog.event_store_default (actor_ref, occurred_at);
+CREATE INDEX event_store_default_action_idx ON auditlog.event_store_default (action_ref, occurred_at);
 
 -- (Made again with the tenants' filter in "Tenants", at the end of this
 -- file: a change to the view goes there.)

@@ -258,14 +258,21 @@ AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
 	}
 	SpiExec(psprintf("CREATE TABLE %s (LIKE auditlog.event_store INCLUDING DEFAULTS)", part),
 			NULL, SPI_OK_UTILITY);
-	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (id)",
+	/* the indexes of the default partition (sql/auditlog--0.2.0.sql) */
+	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (id) WITH (pages_per_range = 16)",
 					 quote_identifier(psprintf("%s_id_idx", name)), part), NULL, SPI_OK_UTILITY);
-	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (occurred_at)",
+	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (occurred_at) WITH (pages_per_range = 16)",
 					 quote_identifier(psprintf("%s_occurred_at_idx", name)), part),
 			NULL, SPI_OK_UTILITY);
 	SpiExec(psprintf("CREATE INDEX %s ON %s (resource_id, resource_type_ref)"
 					 " WHERE resource_id IS NOT NULL",
 					 quote_identifier(psprintf("%s_resource_idx", name)), part),
+			NULL, SPI_OK_UTILITY);
+	SpiExec(psprintf("CREATE INDEX %s ON %s (actor_ref, occurred_at)",
+					 quote_identifier(psprintf("%s_actor_idx", name)), part),
+			NULL, SPI_OK_UTILITY);
+	SpiExec(psprintf("CREATE INDEX %s ON %s (action_ref, occurred_at)",
+					 quote_identifier(psprintf("%s_action_idx", name)), part),
 			NULL, SPI_OK_UTILITY);
 	SpiExec(psprintf("CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON %s"
 					 " FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change()", part),

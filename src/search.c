@@ -9,12 +9,13 @@
  * found in the event store, and only the page's rows are joined back to
  * their labels.
  *
- * The events carry no ordered index (their block-range indexes cost next to
- * nothing to write), so the page is found by time windows going back from
- * the newest possible time, each twice as long as the one before: the
- * newest events of a common filter are found in the first hour, those of a
- * rare one after a few doublings, and each window reads only the blocks its
- * time range covers.
+ * The events carry no ordered index on time alone (their block-range
+ * indexes cost next to nothing to write), so the page is found by time
+ * windows going back from the newest possible time, each twice as long as
+ * the one before: the newest events of a common filter are found in the
+ * first hour, those of a rare one after a few doublings, and each window
+ * reads only the blocks its time range covers, or, for an actor or an
+ * action, the (actor, time) or (action, time) btree of each partition.
  *
  * Both functions are SECURITY INVOKER and switch to the extension's owner
  * themselves, once they have recorded who calls: a tenant reader

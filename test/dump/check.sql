@@ -177,6 +177,6 @@ SELECT results_eq($$SELECT org_id, reason FROM auditlog.holds$$, $$VALUES ('acme
 SELECT ok((SELECT count(*) > 0 FROM auditlog.seal_purges), 'so does what the purge took from the seals');
 SELECT is((SELECT count(*) FILTER (WHERE NOT ok) FROM auditlog.verify()), 0::bigint,
           'and the restored, purged log verifies');
-SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = 'auditlog.event_store_202507'::regclass), 3::bigint,
-          'a month''s partition comes back attached, with its three indexes once');
+SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = 'auditlog.event_store_202507'::regclass), 5::bigint,
+          'a month''s partition comes back attached, with its five indexes once');
 SELECT * FROM finish();

@@ -3,10 +3,14 @@
 -- maintenance worker makes them (its indexes its own): pg_dump dumps it as
 -- a table of the database, and the restore must not make its indexes twice.
 CREATE TABLE auditlog.event_store_202507 (LIKE auditlog.event_store INCLUDING DEFAULTS);
-CREATE INDEX event_store_202507_id_idx ON auditlog.event_store_202507 USING brin (id);
-CREATE INDEX event_store_202507_occurred_at_idx ON auditlog.event_store_202507 USING brin (occurred_at);
+CREATE INDEX event_store_202507_id_idx ON auditlog.event_store_202507 USING brin (id)
+    WITH (pages_per_range = 16);
+CREATE INDEX event_store_202507_occurred_at_idx ON auditlog.event_store_202507 USING brin (occurred_at)
+    WITH (pages_per_range = 16);
 CREATE INDEX event_store_202507_resource_idx ON auditlog.event_store_202507 (resource_id, resource_type_ref)
     WHERE resource_id IS NOT NULL;
+CREATE INDEX event_store_202507_actor_idx ON auditlog.event_store_202507 (actor_ref, occurred_at);
+CREATE INDEX event_store_202507_action_idx ON auditlog.event_store_202507 (action_ref, occurred_at);
 CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON auditlog.event_store_202507
     FOR EACH STATEMENT EXECUTE FUNCTION auditlog.refuse_change();
 ALTER TABLE auditlog.event_store_202507 ENABLE ALWAYS TRIGGER append_only_truncate;

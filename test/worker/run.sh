@@ -266,8 +266,11 @@ retention() {
     else
         notok "the partitions were not made: $(q -d t1 -c "SELECT string_agg(inhrelid::regclass::text, ' ') FROM pg_inherits WHERE inhparent = 'auditlog.event_store'::regclass")"
     fi
-    check "$(q -d t1 -c "SELECT count(*) = 3 FROM pg_index WHERE indrelid = 'auditlog.event_store_$m0'::regclass")" \
-          "a new partition has the three indexes of the default one"
+    check "$(q -d t1 -c "SELECT array_agg(replace(pg_get_indexdef(indexrelid), 'event_store_$m0', 'P') ORDER BY 1)
+                            = (SELECT array_agg(replace(pg_get_indexdef(indexrelid), 'event_store_default', 'P') ORDER BY 1)
+                                 FROM pg_index WHERE indrelid = 'auditlog.event_store_default'::regclass)
+                          FROM pg_index WHERE indrelid = 'auditlog.event_store_$m0'::regclass")" \
+          "a new partition has the indexes of the default one, the same definitions"
     check "$(q -d t1 -c "SELECT tgenabled = 'A' FROM pg_trigger WHERE tgrelid = 'auditlog.event_store_$m0'::regclass
                           AND tgname = 'append_only_truncate'")" "and its TRUNCATE guard, ENABLE ALWAYS"
     check "$(q -d t1 -c "SELECT c.relowner = e.extowner FROM pg_class c, pg_extension e
