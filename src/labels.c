@@ -82,6 +82,21 @@ static LabelMemo memo[128];
 static MemoryContext label_cxt = NULL;
 static bool have_pending = false;
 
+/*
+ * The other way round, for reading events back: the text of an id. Rows of
+ * the dictionaries never change and ids are never reused (a rolled-back
+ * row's id stays unused), so an entry is good until the extension is
+ * dropped or restored. Bounded like the cache above.
+ */
+typedef struct LabelText
+{
+	int64		key;			/* the id, plus TEXT_ACTION for an action's */
+	char	   *text;
+} LabelText;
+#define TEXT_ACTION		(INT64CONST(1) << 32)
+static HTAB *text_cache = NULL;
+static MemoryContext text_cxt = NULL;
+
 static uint32 LabelHash(const void *key, Size keysize);
 static int	LabelMatch(const void *key1, const void *key2, Size keysize);
 static void *LabelKeyCopy(void *dest, const void *src, Size keysize);
@@ -95,6 +110,7 @@ static void EnsureCache(void);
 static int32 LookupRow(char kind, const char *str);
 static int32 InsertRow(char kind, const char *str);
 static int32 Resolve(char kind, const char *str);
+static char *FetchText(bool action, int32 id);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -214,6 +230,9 @@ LabelsReset(void)
 		memo[k].id = 0;
 	if (label_cxt)
 		MemoryContextReset(label_cxt);
+	text_cache = NULL;
+	if (text_cxt)
+		MemoryContextReset(text_cxt);
 }
 
 static void
@@ -316,6 +335,44 @@ InsertRow(char kind, const char *str)
 	return id;
 }
 
+/*
+ * Reads the text of an id from its table through the primary key, with the
+ * latest snapshot; NULL when there is no such row. Allocated in text_cxt.
+ */
+static char *
+FetchText(bool action, int32 id)
+{
+	Relation	rel;
+	Relation	idx;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Snapshot	snap;
+	char	   *str = NULL;
+
+	rel = table_open(AuditRelid(action ? AREL_ACTION_TYPES : AREL_LABELS), AccessShareLock);
+	idx = index_open(AuditRelid(action ? AREL_ACTION_TYPES_PKEY : AREL_LABELS_PKEY), AccessShareLock);
+	/* the id is the first column of both tables and of both keys */
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(id));
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = systable_beginscan_ordered(rel, idx, snap, 1, &key);
+	tup = systable_getnext_ordered(scan, ForwardScanDirection);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, action ? Anum_action_types_action : Anum_labels_label,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			str = MemoryContextStrdup(text_cxt, TextDatumGetCString(d));
+	}
+	systable_endscan_ordered(scan);
+	UnregisterSnapshot(snap);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return str;
+}
+
 /* The id of a string in its dictionary, added there when new. */
 static int32
 Resolve(char kind, const char *str)
@@ -393,6 +450,52 @@ int32
 AuditActionId(const char *action)
 {
 	return Resolve(KIND_ACTION, action);
+}
+
+/*
+ * The text of a label (of an action, when 'action') by its id, or NULL when
+ * there is no such row: what a LEFT JOIN on the dictionary would give. The
+ * string is valid until the next call.
+ */
+const char *
+AuditLabelText(bool action, int32 id)
+{
+	int64		key = (int64) (uint32) id + (action ? TEXT_ACTION : 0);
+	LabelText  *e;
+	bool		found;
+	char	   *str;
+
+	if (text_cache && hash_get_num_entries(text_cache) >= LABEL_CACHE_MAX)
+	{
+		text_cache = NULL;
+		MemoryContextReset(text_cxt);
+	}
+	if (text_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (text_cxt == NULL)
+			text_cxt = AllocSetContextCreate(CacheMemoryContext, "auditlog label texts",
+											 ALLOCSET_DEFAULT_SIZES);
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(LabelText);
+		ctl.hcxt = text_cxt;
+		text_cache = hash_create("auditlog label texts", 256, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	e = (LabelText *) hash_search(text_cache, &key, HASH_FIND, NULL);
+	if (e)
+		return e->text;
+	str = FetchText(action, id);
+	if (str == NULL)
+		return NULL;			/* not cached: it may yet commit */
+	/* reading the table may have reset the cache through an invalidation */
+	if (text_cache == NULL)
+		return str;
+	e = (LabelText *) hash_search(text_cache, &key, HASH_ENTER, &found);
+	e->text = str;
+	return e->text;
 }
 
 /* Module start-up: the cache follows transactions and our objects. */

@@ -6,8 +6,8 @@
  * A search runs in three steps: the filters are resolved to dictionary ids
  * (search_filters.c); the count is made, mostly from the summaries
  * (summary.c), which also tells where the newest match is; then the page is
- * found in the event store, and only the page's rows are joined back to
- * their labels.
+ * found in the event store, and only the page's rows get their labels back
+ * (from a backend cache of the dictionaries, labels.c).
  *
  * The events carry no ordered index on time alone (their block-range
  * indexes cost next to nothing to write), so the page is found by time
@@ -37,6 +37,7 @@
 #include "utils/tuplestore.h"
 
 #include "catalog.h"
+#include "labels.h"
 #include "owner.h"
 #include "registry.h"
 #include "search_filters.h"
@@ -68,6 +69,7 @@ static int64 FirstWindow(const SearchFilters *f, int64 want, int64 total);
 static int64 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 						   TimestampTz w_lo, TimestampTz w_hi, int64 want, RowAddress *ids);
 static uint64 FetchPageRows(RowAddress *ids, int64 found);
+static void LabelPageRow(Datum *values, bool *nulls);
 static uint64 PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
 						 int64 known, int64 total, TimestampTz newest);
 static int32 ReadPageSize(FunctionCallInfo fcinfo);
@@ -167,9 +169,10 @@ CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 }
 
 /*
- * Leaves the page's rows, joined back to their labels, in SPI_tuptable:
- * the rows themselves by their addresses, partition by partition (a page
- * read each), since a row address means something in its partition only.
+ * Leaves the page's rows in SPI_tuptable, their labels still ids (see
+ * LabelPageRow): the rows themselves by their addresses, partition by
+ * partition (a page read each), since a row address means something in its
+ * partition only.
  */
 static uint64
 FetchPageRows(RowAddress *ids, int64 found)
@@ -181,9 +184,9 @@ FetchPageRows(RowAddress *ids, int64 found)
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql,
-						   "SELECT e.id, e.occurred_at, ac.label, ai.label, t.action, rt.label,"
-						   " e.resource_id, e.outcome, og.label, e.details, du.label, e.client_addr,"
-						   " an.label, e.txid FROM (");
+						   "SELECT e.id, e.occurred_at, e.actor_ref, e.actor_id_ref, e.action_ref,"
+						   " e.resource_type_ref, e.resource_id, e.outcome, e.org_ref, e.details,"
+						   " e.db_user_ref, e.client_addr, e.application_ref, e.txid FROM (");
 	for (int64 i = 0; i < found; i++)
 	{
 		Datum	   *tids;
@@ -209,17 +212,46 @@ FetchPageRows(RowAddress *ids, int64 found)
 																sizeof(ItemPointerData), false,
 																TYPALIGN_SHORT))));
 	}
-	appendStringInfoString(&sql,
-						   ") e"
-						   " LEFT JOIN auditlog.action_types t ON t.id OPERATOR(pg_catalog.=) e.action_ref"
-						   " LEFT JOIN auditlog.labels ac ON ac.id OPERATOR(pg_catalog.=) e.actor_ref"
-						   " LEFT JOIN auditlog.labels ai ON ai.id OPERATOR(pg_catalog.=) e.actor_id_ref"
-						   " LEFT JOIN auditlog.labels rt ON rt.id OPERATOR(pg_catalog.=) e.resource_type_ref"
-						   " LEFT JOIN auditlog.labels og ON og.id OPERATOR(pg_catalog.=) e.org_ref"
-						   " LEFT JOIN auditlog.labels du ON du.id OPERATOR(pg_catalog.=) e.db_user_ref"
-						   " LEFT JOIN auditlog.labels an ON an.id OPERATOR(pg_catalog.=) e.application_ref"
-						   " ORDER BY e.occurred_at DESC, e.id DESC");
+	appendStringInfoString(&sql, ") e ORDER BY e.occurred_at DESC, e.id DESC");
 	return SpiQuery(sql.data, &args, 0);
+}
+
+/*
+ * Turns a page row's dictionary ids into their texts, in place: the
+ * columns of auditlog.search_row that hold a label or an action come from
+ * FetchPageRows as ids (a join with the dictionaries cost more to plan
+ * than the page took to find), and are read from labels.c's cache.
+ */
+static void
+LabelPageRow(Datum *values, bool *nulls)
+{
+	static const struct
+	{
+		int			col;		/* 1-based, in search_row */
+		bool		action;
+	}			refs[] = {
+		{3, false},				/* actor */
+		{4, false},				/* actor_id */
+		{5, true},				/* action */
+		{6, false},				/* resource_type */
+		{9, false},				/* org_id */
+		{11, false},			/* db_user */
+		{13, false},			/* application_name */
+	};
+
+	for (int i = 0; i < (int) lengthof(refs); i++)
+	{
+		int			c = refs[i].col - 1;
+		const char *text;
+
+		if (nulls[c])
+			continue;
+		text = AuditLabelText(refs[i].action, DatumGetInt32(values[c]));
+		if (text)
+			values[c] = CStringGetTextDatum(text);
+		else
+			nulls[c] = true;
+	}
 }
 
 /*
@@ -349,6 +381,7 @@ auditlog_search(PG_FUNCTION_ARGS)
 		for (uint64 i = 0; i < n; i++)
 		{
 			heap_deform_tuple(page->vals[i], page->tupdesc, values, nulls);
+			LabelPageRow(values, nulls);
 			values[Natts_search_row - 1] = Int64GetDatum(total);
 			nulls[Natts_search_row - 1] = false;
 			tuplestore_putvalues(store, tupdesc, values, nulls);

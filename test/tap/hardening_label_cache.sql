@@ -5,7 +5,7 @@
 -- still names the strings it was given, also after a savepoint rolled back
 -- labels the cache had learned.
 BEGIN;
-SELECT plan(5);
+SELECT plan(7);
 
 \ir setup/common.sql
 
@@ -22,6 +22,22 @@ SELECT is((SELECT count(*) FROM auditlog.events e
             WHERE e.action = 'tap_lc.visit'
               AND e.resource_type = 'tap_lc_type_' || (substr(e.actor, 10)::int % 5000)),
           30000::bigint, 'every event names its own actor and resource type');
+
+-- search() reads the texts back through a cache of its own, bounded too:
+-- three pages of 10,000 events with 30,000 actors between them
+SELECT is((SELECT count(*) FROM (
+              SELECT s.id FROM auditlog.search(action => 'tap_lc.visit', page_size => 10000) s
+                JOIN auditlog.events e ON e.id = s.id
+               WHERE s.actor IS NOT DISTINCT FROM e.actor AND s.resource_type IS NOT DISTINCT FROM e.resource_type
+                 AND s.action IS NOT DISTINCT FROM e.action AND s.db_user IS NOT DISTINCT FROM e.db_user
+              UNION ALL
+              SELECT s.id FROM auditlog.search(action => 'tap_lc.visit', page_size => 10000,
+                                               before_id => (SELECT min(id) FROM (SELECT id FROM auditlog.events WHERE action = 'tap_lc.visit' ORDER BY id DESC LIMIT 10000) p)) s
+                JOIN auditlog.events e ON e.id = s.id
+               WHERE s.actor IS NOT DISTINCT FROM e.actor AND s.resource_type IS NOT DISTINCT FROM e.resource_type) rows),
+          20000::bigint, 'two pages of search() name the same actors and resource types as auditlog.events');
+SELECT cmp_ok((SELECT sum(total_bytes) FROM pg_backend_memory_contexts WHERE name = 'auditlog label texts'),
+              '<', 2::numeric * 1024 * 1024, 'and the cache of label texts stays under 2 MB');
 
 -- labels learned inside a savepoint that rolls back, after the cache has
 -- started over, are looked up again rather than reused
