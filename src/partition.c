@@ -261,9 +261,14 @@ AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
 	/* the indexes of the default partition (sql/auditlog--0.2.0.sql) */
 	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (id) WITH (pages_per_range = 16)",
 					 quote_identifier(psprintf("%s_id_idx", name)), part), NULL, SPI_OK_UTILITY);
-	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (occurred_at) WITH (pages_per_range = 16)",
-					 quote_identifier(psprintf("%s_occurred_at_idx", name)), part),
-			NULL, SPI_OK_UTILITY);
+	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (occurred_at%s) WITH (pages_per_range = 16)",
+					 quote_identifier(psprintf("%s_occurred_at_idx", name)), part,
+#if PG_VERSION_NUM >= 140000
+					 " timestamptz_minmax_multi_ops"
+#else
+					 ""
+#endif
+					 ), NULL, SPI_OK_UTILITY);
 	SpiExec(psprintf("CREATE INDEX %s ON %s (resource_id, resource_type_ref)"
 					 " WHERE resource_id IS NOT NULL",
 					 quote_identifier(psprintf("%s_resource_idx", name)), part),
