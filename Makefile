@@ -32,6 +32,7 @@ OBJS = \
 	src/sha256.o \
 	src/seal_format.o \
 	src/seal.o \
+	src/verify_read.o \
 	src/verify.o \
 	src/purge.o \
 	src/drop_guard.o \
