@@ -14,6 +14,7 @@ OBJS = \
 	src/event_store.o \
 	src/event_queue.o \
 	src/event_api.o \
+	src/writer_client.o \
 	src/writer.o \
 	src/guard.o \
 	src/table_info.o \
