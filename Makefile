@@ -36,6 +36,7 @@ OBJS = \
 	src/verify_read.o \
 	src/verify.o \
 	src/purge.o \
+	src/retention.o \
 	src/drop_guard.o \
 	src/worker.o \
 	src/maintenance.o \
