@@ -14,6 +14,7 @@ OBJS = \
 	src/event_store.o \
 	src/event_queue.o \
 	src/event_api.o \
+	src/writer_client.o \
 	src/writer.o \
 	src/guard.o \
 	src/table_info.o \
@@ -32,8 +33,10 @@ OBJS = \
 	src/sha256.o \
 	src/seal_format.o \
 	src/seal.o \
+	src/verify_read.o \
 	src/verify.o \
 	src/purge.o \
+	src/retention.o \
 	src/drop_guard.o \
 	src/worker.o \
 	src/maintenance.o \

@@ -228,8 +228,8 @@ PG_FUNCTION_INFO_V1(auditlog_log_event_autonomous);
  * bigint: records an event that commits on its own, whatever this
  * transaction then does: the way to keep a denied or failed attempt
  * through the ROLLBACK that follows it. Written by the writer
- * (writer.c) with this session's context; allowed in read-only
- * transactions, since it writes nothing of theirs.
+ * (writer_client.c asks, writer.c writes) with this session's context;
+ * allowed in read-only transactions, since it writes nothing of theirs.
  */
 Datum
 auditlog_log_event_autonomous(PG_FUNCTION_ARGS)

@@ -8,7 +8,7 @@
  * auditlog.maintenance_naptime, runs a round: it brings the summaries up
  * to date, then seals the events, in steps of a bounded size, then makes
  * the partitions of the months ahead (partition.c) and, once a day, purges
- * what auditlog.retention no longer keeps (purge.c), each step in a
+ * what auditlog.retention no longer keeps (retention.c), each step in a
  * transaction of its own, so
  * that a burst of writes is summarized within a few naptimes and no step
  * holds anything for long. Between steps and while it naps it checks

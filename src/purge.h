@@ -3,6 +3,9 @@
  * src/purge.h
  *	  Retention: purging old events, legal holds, auditlog.retention.
  *
+ * AuditPurge() is purge.c's; auditlog.retention and its check, and the
+ * worker's step, are retention.c's (with hold() and release()).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef AUDITLOG_PURGE_H

@@ -4,7 +4,8 @@
  *	  What a seal hashes: the events of a range, and the seal itself.
  *
  * The format (version 1) is documented in seal_format.c and in the README;
- * seal.c writes seals with it and verify.c checks them with it.
+ * seal.c writes seals with it, and verify.c and verify_read.c check them
+ * with it.
  *
  *-------------------------------------------------------------------------
  */

@@ -37,17 +37,18 @@
  * purges removed as many events as it had, and that no event is in its
  * range.
  *
+ * Reading the seal rows (each parsed and hashed again as it comes) and
+ * the purge records is verify_read.c's.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "catalog.h"
@@ -55,6 +56,7 @@
 #include "seal.h"
 #include "seal_format.h"
 #include "spi_util.h"
+#include "verify_read.h"
 
 #define WINDOW_IDS		(2 * SEAL_MAX_IDS)
 #define WINDOW_SEALS	1024
@@ -62,40 +64,12 @@
 #define IDS_NAMED		5		/* ids a problem names before "..." */
 #define Natts_verify	6
 
-/* One seal as read, with what can be said of it alone. */
-typedef struct VSeal
-{
-	SealFields	f;
-	uint8		hash[SEAL_HASH_LEN];	/* as stored */
-	uint8		computed[SEAL_HASH_LEN];	/* from its fields */
-	const char *malformed;		/* a field no seal() writes, or NULL */
-	bool		self_ok;		/* the stored hash is its fields' hash */
-	int64		lo;				/* the ids whose events are given to it */
-	int64		hi;
-} VSeal;
-
 /* Ids named by a problem: how many, and the first few. */
 typedef struct IdList
 {
 	int64		count;
 	int64		ids[IDS_NAMED];
 } IdList;
-
-/*
- * What purges removed from one seal, from its rows of auditlog.seal_purges:
- * each says how many of the seal's events it removed, and either the
- * digests of those (SEAL_PURGED_LEN bytes each: the id, big-endian, then
- * the content digest) or, when the seal's last events went, nothing.
- */
-typedef struct SealPurge
-{
-	int64		seal_id;
-	int64		events;			/* removed, by every purge */
-	bool		whole;			/* nothing of the seal is left */
-	const char *malformed;		/* what no purge writes, or NULL */
-	SealDigest *removed;		/* by id; NULL when whole */
-	int64		n_removed;
-} SealPurge;
 
 typedef struct VerifyState
 {
@@ -116,8 +90,6 @@ typedef struct VerifyState
 
 static void CheckArgs(FunctionCallInfo fcinfo, int64 *from, int64 *to);
 static Tuplestorestate *BeginResult(FunctionCallInfo fcinfo, TupleDesc *desc);
-static bool CopyHash(HeapTuple tup, TupleDesc desc, int col, uint8 *out);
-static VSeal *ParseSeal(SealReader *reader, HeapTuple tup, TupleDesc desc);
 static VSeal *ReadSeal(VerifyState *vs);
 static void AddId(IdList *l, int64 id);
 static void AddIds(IdList *l, int64 a, int64 b);
@@ -130,11 +102,6 @@ static void CheckContent(SealReader *r, StringInfo p, const VSeal *s,
 static SealDigest *MergeDigests(const SealDigest *a, int64 na, const SealDigest *b, int64 nb);
 static void CheckEvents(SealReader *r, StringInfo p, const VSeal *s, const SealPurge *purge,
 						const SealDigest *d, int64 n);
-static void ReadPurgeRow(SealPurge *sp, int64 events, bytea *removed);
-static SealPurge *LoadPurges(int64 lo, int64 hi, int *n);
-static int	CompareDigestIds(const void *a, const void *b);
-static void FreePurges(SealPurge *purges, int n);
-static const SealPurge *FindPurge(const SealPurge *purges, int n, int64 seal_id);
 static void EmitRow(VerifyState *vs, int64 seal_id, int64 first_id, int64 last_id,
 					int64 events, StringInfo problem);
 static void EmitMissing(VerifyState *vs, int64 first, int64 last, int64 lo, int64 hi,
@@ -146,7 +113,6 @@ static void AddMissing(const VSeal *s, int64 a, int64 b, int *g, IdList *l);
 static void CheckSeal(VerifyState *vs, const VSeal *s, const VSeal *prev,
 					  const SealDigest *d, int64 n);
 static bool MissingBefore(const VerifyState *vs);
-static void FreeSeal(VSeal *s);
 
 /* ------------------------------------------------------------------------
  * internal: arguments, result, reading seals
@@ -222,72 +188,6 @@ BeginResult(FunctionCallInfo fcinfo, TupleDesc *desc)
 	rsinfo->setDesc = *desc;
 	MemoryContextSwitchTo(old);
 	return store;
-}
-
-/* Copies a hash column; false when it is NULL or not a hash. */
-static bool
-CopyHash(HeapTuple tup, TupleDesc desc, int col, uint8 *out)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tup, col, desc, &isnull);
-	bytea	   *b;
-
-	if (isnull)
-		return false;
-	b = DatumGetByteaPP(d);
-	if (VARSIZE_ANY_EXHDR(b) != SEAL_HASH_LEN)
-		return false;
-	memcpy(out, VARDATA_ANY(b), SEAL_HASH_LEN);
-	return true;
-}
-
-/* A seal row (of the seals query's columns), checked against itself. */
-static VSeal *
-ParseSeal(SealReader *reader, HeapTuple tup, TupleDesc desc)
-{
-	VSeal	   *s = palloc0(sizeof(VSeal));
-	bool		isnull;
-	int64	   *nums[4];
-	Datum		d;
-
-	nums[0] = &s->f.id;
-	nums[1] = &s->f.first_id;
-	nums[2] = &s->f.last_id;
-	nums[3] = &s->f.events;
-	for (int i = 0; i < 4; i++)
-	{
-		d = heap_getattr(tup, Anum_seals_id + i, desc, &isnull);
-		*nums[i] = isnull ? 0 : DatumGetInt64(d);
-		if (isnull)
-			s->malformed = "a NULL field";
-	}
-	d = heap_getattr(tup, Anum_seals_sealed_at, desc, &isnull);
-	s->f.sealed_at = isnull ? 0 : DatumGetTimestampTz(d);
-	(void) heap_getattr(tup, Anum_seals_prev_hash, desc, &isnull);
-	s->f.has_prev = !isnull;
-	if (s->f.has_prev && !CopyHash(tup, desc, Anum_seals_prev_hash, s->f.prev_hash))
-		s->malformed = "prev_hash";
-	if (!CopyHash(tup, desc, Anum_seals_hash, s->hash))
-		s->malformed = "hash";
-	if (!CopyHash(tup, desc, Anum_seals_events_hash, s->f.events_hash))
-		s->malformed = "events_hash";
-	if (!CopyHash(tup, desc, Anum_seals_rows_hash, s->f.rows_hash))
-		s->malformed = "rows_hash";
-	d = heap_getattr(tup, Anum_seals_gaps, desc, &isnull);
-	if (isnull)
-		s->f.ngaps = -1;
-	else
-		SealGapsFromArray(d, &s->f);
-	if (s->f.ngaps < 0)
-		s->malformed = "gaps";
-	else
-	{
-		SealReaderHash(reader, &s->f, s->computed);
-		s->self_ok = s->malformed == NULL && memcmp(s->computed, s->hash, SEAL_HASH_LEN) == 0;
-	}
-	s->lo = s->f.first_id;
-	s->hi = s->f.last_id;
-	return s;
 }
 
 /* The next seal, in id order, checked against itself; NULL after the last. */
@@ -722,136 +622,6 @@ VerifyWindow(VerifyState *vs, VSeal **win, int nwin)
 	vs->n_purges = 0;
 }
 
-/* ------------------------------------------------------------------------
- * internal: what purges removed
- * ------------------------------------------------------------------------
- */
-
-/* Adds one row of auditlog.seal_purges to what purges removed from its seal. */
-static void
-ReadPurgeRow(SealPurge *sp, int64 events, bytea *removed)
-{
-	int64		len;
-	const uint8 *data;
-	int64		k;
-
-	if (events < 1)
-		sp->malformed = "it removes no event";
-	sp->events += events;
-	if (removed == NULL)
-	{
-		sp->whole = true;
-		return;
-	}
-	len = VARSIZE_ANY_EXHDR(removed);
-	data = (const uint8 *) VARDATA_ANY(removed);
-	if (len % SEAL_PURGED_LEN != 0 || len / SEAL_PURGED_LEN != events)
-	{
-		sp->malformed = "its digests are not those of the events it removed";
-		return;
-	}
-	sp->removed = sp->removed ?
-		repalloc(sp->removed, sizeof(SealDigest) * (sp->n_removed + events)) :
-		palloc(sizeof(SealDigest) * events);
-	for (k = 0; k < events; k++)
-	{
-		SealDigest *d = &sp->removed[sp->n_removed + k];
-
-		SealUnpackDigest(data + k * SEAL_PURGED_LEN, d);
-		if (k > 0 && d->id <= d[-1].id)
-			sp->malformed = "its digests are not in id order";
-	}
-	sp->n_removed += events;
-}
-
-/*
- * What purges removed from the seals lo to hi, by seal id, one entry per
- * seal that lost events (the caller is connected to SPI).
- */
-static SealPurge *
-LoadPurges(int64 lo, int64 hi, int *n)
-{
-	SpiArgs		args = {0};
-	SealPurge  *out;
-	uint64		rows;
-	int			k = -1;
-
-	SpiArg(&args, INT8OID, Int64GetDatum(lo));
-	SpiArg(&args, INT8OID, Int64GetDatum(hi));
-	rows = SpiExec("SELECT p.seal_id, p.events, p.removed FROM auditlog.seal_purges p"
-				   " WHERE p.seal_id OPERATOR(pg_catalog.>=) $1 AND p.seal_id OPERATOR(pg_catalog.<=) $2"
-				   " ORDER BY p.seal_id, p.purge_id", &args, SPI_OK_SELECT);
-	out = palloc0(sizeof(SealPurge) * Max(rows, 1));
-	for (uint64 i = 0; i < rows; i++)
-	{
-		bool		isnull;
-		int64		seal_id = DatumGetInt64(SpiGetDatum(i, 1, &isnull));
-		int64		events = DatumGetInt64(SpiGetDatum(i, 2, &isnull));
-		Datum		removed = SpiGetDatum(i, 3, &isnull);
-
-		if (k < 0 || out[k].seal_id != seal_id)
-			out[++k].seal_id = seal_id;
-		ReadPurgeRow(&out[k], events, isnull ? NULL : DatumGetByteaPP(removed));
-	}
-	/* the digests of partial purges before the last one: of no use any more */
-	for (int i = 0; i <= k; i++)
-	{
-		if (out[i].whole && out[i].removed)
-		{
-			pfree(out[i].removed);
-			out[i].removed = NULL;
-			out[i].n_removed = 0;
-		}
-		else if (out[i].n_removed > 1 && !out[i].malformed)
-			qsort(out[i].removed, out[i].n_removed, sizeof(SealDigest), CompareDigestIds);
-	}
-	*n = k + 1;
-	return out;
-}
-
-/* By id. */
-static int
-CompareDigestIds(const void *a, const void *b)
-{
-	int64		ia = ((const SealDigest *) a)->id;
-	int64		ib = ((const SealDigest *) b)->id;
-
-	return ia < ib ? -1 : ia > ib;
-}
-
-/* Frees what LoadPurges returned. */
-static void
-FreePurges(SealPurge *purges, int n)
-{
-	for (int i = 0; i < n; i++)
-	{
-		if (purges[i].removed)
-			pfree(purges[i].removed);
-	}
-	pfree(purges);
-}
-
-/* The purges of one seal, or NULL when none removed any of its events. */
-static const SealPurge *
-FindPurge(const SealPurge *purges, int n, int64 seal_id)
-{
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = (lo + hi) / 2;
-
-		if (purges[mid].seal_id == seal_id)
-			return &purges[mid];
-		if (purges[mid].seal_id < seal_id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
-}
-
 /* True when seals between the previous one and the next one read are missing, and asked for. */
 static bool
 MissingBefore(const VerifyState *vs)
@@ -859,17 +629,6 @@ MissingBefore(const VerifyState *vs)
 	int64		first = vs->prev ? vs->prev->f.id + 1 : 1;
 
 	return Max(first, vs->from) <= Min(vs->peek->f.id - 1, vs->to);
-}
-
-/* Frees a seal read by ReadSeal. */
-static void
-FreeSeal(VSeal *s)
-{
-	if (s == NULL)
-		return;
-	if (s->f.gaps)
-		pfree(s->f.gaps);
-	pfree(s);
 }
 
 /* ------------------------------------------------------------------------
