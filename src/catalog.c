@@ -74,7 +74,7 @@ static void ResetAll(void);
 static void RelcacheCallback(Datum arg, Oid relid);
 static void LoadExtension(void);
 static void WatchEventStore(void);
-static bool BelongsToExtension(Oid relid);
+static bool BelongsToExtension(Oid relid, Oid ext);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -156,23 +156,29 @@ static void
 WatchEventStore(void)
 {
 	Oid			relid;
+	Oid			ext = extension_oid;
 
 	if (OidIsValid(relids[AREL_EVENT_STORE]))
 		return;
 	relid = get_relname_relid(relation_names[AREL_EVENT_STORE], extension_schema);
-	if (OidIsValid(relid) && BelongsToExtension(relid))
+	if (OidIsValid(relid) && BelongsToExtension(relid, ext) &&
+		extension_known && extension_oid == ext)
 		relids[AREL_EVENT_STORE] = relid;
 }
 
-/* True when the relation is one of the extension's own (an index: its table's). */
+/*
+ * True when the relation is a member of extension 'ext' (an index: when its
+ * table is). The caller passes the oid it read before: reading the catalogs
+ * here may reset extension_oid.
+ */
 static bool
-BelongsToExtension(Oid relid)
+BelongsToExtension(Oid relid, Oid ext)
 {
 	Oid			member = relid;
 
 	if (get_rel_relkind(relid) == RELKIND_INDEX)
 		member = IndexGetRelation(relid, false);
-	return getExtensionOfObject(RelationRelationId, member) == extension_oid;
+	return getExtensionOfObject(RelationRelationId, member) == ext;
 }
 
 /* ------------------------------------------------------------------------
@@ -232,37 +238,54 @@ AuditExtensionOwner(void)
 	return extension_owner;
 }
 
-/* Oid of one of the extension's relations. */
+/*
+ * Oid of one of the extension's relations. Reading pg_depend to check that
+ * the relation is the extension's may take in an invalidation (autovacuum
+ * analysing one of our tables sends one) that resets every oid of this
+ * file, the extension's included: then it looks again.
+ */
 Oid
 AuditRelid(AuditRelation rel)
 {
 	Assert(rel >= 0 && rel < AREL_COUNT);
-	if (!OidIsValid(relids[rel]))
+	if (OidIsValid(relids[rel]))
+		return relids[rel];
+	for (int attempt = 0; attempt < 5; attempt++)
 	{
-		Oid			relid = get_relname_relid(relation_names[rel], AuditSchemaOid());
+		Oid			schema = AuditSchemaOid();
+		Oid			ext = extension_oid;
+		Oid			relid = get_relname_relid(relation_names[rel], schema);
+		bool		belongs;
 
 		if (!OidIsValid(relid))
 		{
 			/* the extension may have been dropped and created again since */
-			extension_known = false;
-			relid = get_relname_relid(relation_names[rel], AuditSchemaOid());
-		}
-		if (!OidIsValid(relid))
+			if (attempt == 0)
+			{
+				extension_known = false;
+				continue;
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation \"%s\" of extension auditlog does not exist",
 							relation_names[rel]),
 					 errhint("The auditlog extension is damaged; reinstall it.")));
-		if (!BelongsToExtension(relid))
+		}
+		belongs = BelongsToExtension(relid, ext);
+		if (!extension_known || extension_oid != ext)
+			continue;			/* reset meanwhile: look again */
+		if (!belongs)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("relation \"%s.%s\" is not part of extension auditlog",
-							get_namespace_name(extension_schema), relation_names[rel]),
+							get_namespace_name(schema), relation_names[rel]),
 					 errdetail("Something else took the name of one of the extension's relations."),
 					 errhint("Drop or rename that relation; ALTER EXTENSION auditlog UPDATE does not fix it.")));
 		relids[rel] = relid;
+		return relid;
 	}
-	return relids[rel];
+	elog(ERROR, "auditlog: the extension's relations kept changing while being looked up");
+	return InvalidOid;			/* keep the compiler quiet */
 }
 
 /* Oid of type outcome, in the extension's schema. */
