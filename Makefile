@@ -29,6 +29,7 @@ OBJS = \
 	src/trigger.o \
 	src/search_filters.o \
 	src/summary.o \
+	src/summary_count.o \
 	src/horizon.o \
 	src/sha256.o \
 	src/seal_format.o \

@@ -37,6 +37,7 @@ extern void AuditReadLogState(AuditLogState *state);
 extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
 extern TimestampTz AuditOldestBucket(void);
 extern int64 AuditLastEventId(void);
+extern int64 AuditSummarizedUpto(void);
 extern int64 AuditReaderSafePoint(Snapshot snapshot);
 extern void AuditUsedRefs(Datum org_refs, bool all_orgs, Datum *actors, Datum *actions,
 						  Datum *types);

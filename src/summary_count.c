@@ -1,0 +1,441 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/summary_count.c
+ *	  Counting with the summaries: the count of search() and event_count().
+ *
+ * A count over a time range sums the buckets of auditlog.event_counts
+ * (summary.c keeps them) that fit the range and the filters, and counts by
+ * hand, in the event store, what the buckets do not cover: the edges of the
+ * range, and the events above the summaries' watermark. At each edge the
+ * bucket boundary before or after it is taken, whichever leaves less to
+ * count by hand; a bucket that reaches past the range is summed whole and
+ * the part outside taken off again.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+#include "search_filters.h"
+#include "seal.h"
+#include "spi_util.h"
+#include "summary.h"
+#include "worker.h"
+
+static TimestampTz UtcBoundary(TimestampTz ts, bool month, bool ceil);
+static double Span(TimestampTz a, TimestampTz b);
+static void SummaryEdges(TimestampTz lo, TimestampTz hi, bool month, TimestampTz *s1,
+						 TimestampTz *s2);
+static int64 EdgeCounts(const SearchFilters *f, TimestampTz lo, TimestampTz hi,
+						TimestampTz s1, TimestampTz s2, int64 upto);
+static void AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f);
+static int64 SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2);
+static int64 SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
+					   TimestampTz b3, TimestampTz b4);
+static void StartCountsQuery(StringInfo sql, SpiArgs *args, const char *what, char grain,
+							 const SearchFilters *f);
+static TimestampTz NewestBucket(const SearchFilters *f, char grain, TimestampTz hi);
+
+/* ------------------------------------------------------------------------
+ * internal
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Start of the UTC day (or month) holding ts, or of the next one when
+ * 'ceil' and ts is not already a start. At the ends of the timestamp range
+ * a boundary that cannot be represented is -infinity (below it) or
+ * infinity (above it): the ends of the date range are bounds, not errors.
+ */
+static TimestampTz
+UtcBoundary(TimestampTz ts, bool month, bool ceil)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	Timestamp	start;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return ts;
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return ts < 0 ? DT_NOBEGIN : DT_NOEND;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (month)
+		tm.tm_mday = 1;
+	if (tm2timestamp(&tm, 0, NULL, &start) != 0 || !IS_VALID_TIMESTAMP(start))
+	{
+		/* the start of the first month of the range is before the range */
+		if (!ceil)
+			return DT_NOBEGIN;
+		start = DT_NOBEGIN;
+	}
+	if (ceil && start < ts)
+	{
+		if (month)
+		{
+			if (++tm.tm_mon > MONTHS_PER_YEAR)
+			{
+				tm.tm_mon = 1;
+				tm.tm_year++;
+			}
+			if (tm2timestamp(&tm, 0, NULL, &start) != 0 || !IS_VALID_TIMESTAMP(start))
+				return DT_NOEND;
+		}
+		else if (!IS_VALID_TIMESTAMP(start + USECS_PER_DAY))
+			return DT_NOEND;
+		else
+			start += USECS_PER_DAY;
+	}
+	return start;
+}
+
+/* Appends the conditions on auditlog.event_counts aliased 'c' for the filters. */
+static void
+AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
+{
+	if (f->has_action)
+		appendStringInfo(sql, " AND c.action_ref OPERATOR(pg_catalog.=) ANY ($%d)",
+						 SpiArg(args, INT4ARRAYOID, SearchActionRefsArray(f)));
+	if (f->has_resource_type)
+		appendStringInfo(sql, " AND c.resource_type_ref OPERATOR(pg_catalog.=) $%d",
+						 SpiArg(args, INT4OID, Int32GetDatum(f->resource_type_ref)));
+	if (f->has_org)
+		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) $%d",
+						 SpiArg(args, INT4OID, Int32GetDatum(f->org_ref)));
+	else if (f->has_org_set)
+		appendStringInfo(sql, " AND c.org_ref OPERATOR(pg_catalog.=) ANY ($%d)",
+						 SpiArg(args, INT4ARRAYOID, SearchTenantRefsArray(f)));
+	if (f->has_outcome)
+		appendStringInfo(sql, " AND c.outcome %s $%d", AuditOutcomeEqOperator(),
+						 SpiArg(args, AuditOutcomeTypeOid(), AuditOutcomeGetDatum(f->outcome)));
+}
+
+/*
+ * Starts a query over auditlog.event_counts aliased 'c': SELECT <what>, the
+ * rows of one grain for the filter's actor (0: all actors); the caller
+ * adds the buckets, then AppendCountFilters the other filters.
+ */
+static void
+StartCountsQuery(StringInfo sql, SpiArgs *args, const char *what, char grain,
+				 const SearchFilters *f)
+{
+	initStringInfo(sql);
+	appendStringInfo(sql,
+					 "SELECT %s FROM auditlog.event_counts c"
+					 " WHERE c.grain OPERATOR(pg_catalog.=) $%d AND c.actor_ref OPERATOR(pg_catalog.=) $%d",
+					 what,
+					 SpiArg(args, CHAROID, CharGetDatum(grain)),
+					 SpiArg(args, INT4OID, Int32GetDatum(f->has_actor ? f->actor_ref : 0)));
+}
+
+/* Sum of the summary rows of one grain over the buckets in [b1, b2). */
+static int64
+SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2)
+{
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	Datum		d;
+
+	if (b1 >= b2)
+		return 0;
+	/* one range per query: a plain index range, read from the index alone */
+	StartCountsQuery(&sql, &args, "pg_catalog.sum(c.n)", grain, f);
+	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.>=) $%d AND c.bucket OPERATOR(pg_catalog.<) $%d",
+					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b1)),
+					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b2)));
+	AppendCountFilters(&sql, &args, f);
+	SpiQuery(sql.data, &args, 1);
+	return SpiFirstDatum(&d) ? DatumGetInt64(DirectFunctionCall1(numeric_int8, d)) : 0;
+}
+
+/* Sum of the summary rows of one grain over buckets in [b1, b2) and [b3, b4). */
+static int64
+SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
+		  TimestampTz b3, TimestampTz b4)
+{
+	return SumRange(f, grain, b1, b2) + SumRange(f, grain, b3, b4);
+}
+
+/* Start of the newest bucket of a grain with events matching the filters, before hi. */
+static TimestampTz
+NewestBucket(const SearchFilters *f, char grain, TimestampTz hi)
+{
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	Datum		d;
+
+	StartCountsQuery(&sql, &args, "pg_catalog.max(c.bucket)", grain, f);
+	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.<) $%d",
+					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(hi)));
+	AppendCountFilters(&sql, &args, f);
+	SpiQuery(sql.data, &args, 1);
+	return SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+}
+
+/* b - a, as a double: the ends may be infinite. */
+static double
+Span(TimestampTz a, TimestampTz b)
+{
+	if (a == b)
+		return 0;
+	return (double) b - (double) a;
+}
+
+/*
+ * Where the summaries of a grain (UTC days, or months) take over from
+ * counting by hand at each end of [lo, hi): the boundary, before or after
+ * the end, that leaves less time to count by hand. A bucket that reaches
+ * past the range is summed whole and its part outside the range counted by
+ * hand and taken off (counts add up, so they subtract too): a 30-day range
+ * in another time zone is then one month of summaries and a few hours by
+ * hand, not 30 days by hand. s1 == s2 == hi: all of it by hand.
+ */
+static void
+SummaryEdges(TimestampTz lo, TimestampTz hi, bool month, TimestampTz *s1, TimestampTz *s2)
+{
+	TimestampTz lo_down = UtcBoundary(lo, month, false);
+	TimestampTz lo_up = UtcBoundary(lo, month, true);
+	TimestampTz hi_down = UtcBoundary(hi, month, false);
+	TimestampTz hi_up = UtcBoundary(hi, month, true);
+
+	*s1 = Span(lo_down, lo) < Span(lo, lo_up) ? lo_down : lo_up;
+	*s2 = Span(hi, hi_up) < Span(hi_down, hi) ? hi_up : hi_down;
+	if (*s1 >= *s2)
+		*s1 = *s2 = hi;
+}
+
+/*
+ * What counting by hand adds to the summaries over [s1, s2) to give the
+ * count over [lo, hi), events up to 'upto' only: the parts of the range
+ * outside [s1, s2), less the parts of [s1, s2) outside the range.
+ */
+static int64
+EdgeCounts(const SearchFilters *f, TimestampTz lo, TimestampTz hi, TimestampTz s1,
+		   TimestampTz s2, int64 upto)
+{
+	return SearchCountEvents(f, lo, s1, s2, hi, upto, false) -
+		SearchCountEvents(f, s1, lo, hi, s2, upto, false);
+}
+
+/*
+ * The time of the oldest event: the oldest summarized day holding events
+ * (summaries give the day, a scan of that day's blocks the time), and the
+ * events above the watermark, whose blocks the id index finds.
+ */
+static TimestampTz
+OldestEvent(int64 upto)
+{
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	SearchFilters all = {0};
+	TimestampTz oldest = DT_NOEND;
+	Datum		d;
+
+	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_DAY, &all);
+	appendStringInfoString(&sql, " AND c.n OPERATOR(pg_catalog.>) 0");
+	SpiQuery(sql.data, &args, 1);
+	if (SpiFirstDatum(&d))
+	{
+		args.n = 0;
+		SpiArg(&args, TIMESTAMPTZOID, d);
+		SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(DatumGetTimestampTz(d) + USECS_PER_DAY));
+		SpiArg(&args, INT8OID, Int64GetDatum(upto));
+		SpiQuery("SELECT pg_catalog.min(e.occurred_at) FROM auditlog.event_store e"
+				 " WHERE e.occurred_at OPERATOR(pg_catalog.>=) $1 AND e.occurred_at OPERATOR(pg_catalog.<) $2"
+				 " AND e.id OPERATOR(pg_catalog.<=) $3", &args, 1);
+		if (SpiFirstDatum(&d))
+			oldest = DatumGetTimestampTz(d);
+	}
+	args.n = 0;
+	SpiArg(&args, INT8OID, Int64GetDatum(upto));
+	SpiQuery("SELECT pg_catalog.min(e.occurred_at) FROM auditlog.event_store e"
+			 " WHERE e.id OPERATOR(pg_catalog.>) $1", &args, 1);
+	if (SpiFirstDatum(&d))
+		oldest = Min(oldest, DatumGetTimestampTz(d));
+	return TIMESTAMP_IS_NOEND(oldest) ? DT_NOBEGIN : oldest;
+}
+
+/* ------------------------------------------------------------------------
+ * exported
+ * ------------------------------------------------------------------------
+ */
+
+/* Start of the oldest summarized month, or -infinity when nothing is summarized. */
+TimestampTz
+AuditOldestBucket(void)
+{
+	StringInfoData sql;
+	SpiArgs		args = {0};
+	SearchFilters all_actors = {0};
+	Datum		d;
+
+	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_MONTH, &all_actors);
+	SpiQuery(sql.data, &args, 1);
+	return SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+}
+
+/*
+ * The dictionary ids of the actors, actions and resource types that the
+ * events of some organisations (org_refs, an int4[]; NULL: of every
+ * organisation and none) use, as three int4[]: from the all-time per-actor
+ * counts, and the events above the watermark.
+ */
+void
+AuditUsedRefs(Datum org_refs, bool all_orgs, Datum *actors, Datum *actions, Datum *types)
+{
+	SpiArgs		args = {0};
+	bool		isnull;
+	char	   *sql;
+
+	if (all_orgs)
+		SpiArgNull(&args, INT4ARRAYOID);
+	else
+		SpiArg(&args, INT4ARRAYOID, org_refs);
+	SpiArg(&args, INT8OID, Int64GetDatum(AuditSummarizedUpto()));
+	sql = psprintf("SELECT COALESCE(pg_catalog.array_agg(DISTINCT u.actor_ref), '{}'),"
+				   " COALESCE(pg_catalog.array_agg(DISTINCT u.action_ref), '{}'),"
+				   " COALESCE(pg_catalog.array_agg(DISTINCT u.rt)"
+				   " FILTER (WHERE u.rt OPERATOR(pg_catalog.<>) 0), '{}')"
+				   " FROM (SELECT c.actor_ref, c.action_ref, c.resource_type_ref AS rt"
+				   " FROM auditlog.event_counts c"
+				   " WHERE c.grain OPERATOR(pg_catalog.=) '%c'"
+				   " AND ($1 IS NULL OR c.org_ref OPERATOR(pg_catalog.=) ANY ($1))"
+				   " AND c.n OPERATOR(pg_catalog.>) 0"
+				   " UNION ALL"
+				   " SELECT e.actor_ref, e.action_ref, COALESCE(e.resource_type_ref, 0)"
+				   " FROM auditlog.event_store e"
+				   " WHERE e.id OPERATOR(pg_catalog.>) $2"
+				   " AND ($1 IS NULL OR e.org_ref OPERATOR(pg_catalog.=) ANY ($1))) u",
+				   GRAIN_ACTOR_ALL);
+	SpiQuery(sql, &args, 1);
+	*actors = SpiGetDatum(0, 1, &isnull);
+	*actions = SpiGetDatum(0, 2, &isnull);
+	*types = SpiGetDatum(0, 3, &isnull);
+}
+
+/*
+ * The number of events matching the filters, exact.
+ *
+ * The events up to the summaries' watermark are counted from
+ * auditlog.event_counts where whole buckets fit in the range: UTC months,
+ * then UTC days (per-actor counts exist per month only); what remains at the
+ * edges of the range (the parts of days the session's time zone cuts, or of
+ * months for an actor) is counted from the events. The events above the
+ * watermark are counted from the events too. A resource id is not in the
+ * summaries: its count always comes from the events.
+ *
+ * Also sets *newest to the start of the newest summarized day holding a
+ * match when nothing matches above the watermark (else -infinity): the page
+ * search starts there. (Per actor with other filters only months exist:
+ * too coarse a start.)
+ */
+int64
+AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
+{
+	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
+	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
+	TimestampTz s1,
+				s2,
+				m1,
+				m2;
+	int64		upto;
+	int64		total;
+	int64		tail = 0;
+	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type &&
+		!f->has_org && !f->has_org_set;
+
+	*newest = DT_NOBEGIN;
+	if (f->nothing || lo >= hi)
+		return 0;
+	/* no condition on the id, so that a resource alone is an index-only count */
+	if (f->resource_id)
+		return SearchCountEvents(f, lo, hi, hi, hi, -1, false);
+
+	upto = AuditSummarizedUpto();
+
+	if (TIMESTAMP_IS_NOBEGIN(lo) && TIMESTAMP_IS_NOEND(hi))
+	{
+		/* all time: one bucket per combination */
+		total = SumCounts(f, f->has_actor ? GRAIN_ACTOR_ALL : GRAIN_ALL, lo, hi, hi, hi);
+	}
+	else if (actor_only)
+	{
+		/* an actor alone (and maybe an outcome): per actor and day */
+		SummaryEdges(lo, hi, false, &s1, &s2);
+		total = SumCounts(f, GRAIN_ACTOR_DAY, s1, s2, s2, s2);
+		total += EdgeCounts(f, lo, hi, s1, s2, upto);
+	}
+	else if (f->has_actor)
+	{
+		/* an actor with other filters: per month; the edges by hand */
+		SummaryEdges(lo, hi, true, &s1, &s2);
+		total = SumCounts(f, GRAIN_ACTOR_MONTH, s1, s2, s2, s2);
+		total += EdgeCounts(f, lo, hi, s1, s2, upto);
+	}
+	else
+	{
+		/* days [s1, s2), and within them whole UTC months [m1, m2) */
+		SummaryEdges(lo, hi, false, &s1, &s2);
+		m1 = UtcBoundary(s1, true, true);
+		m2 = UtcBoundary(s2, true, false);
+		if (m1 >= m2)
+			m1 = m2 = s2;
+		total = SumCounts(f, GRAIN_MONTH, m1, m2, m2, m2);
+		total += SumCounts(f, GRAIN_DAY, s1, m1, m2, s2);
+		total += EdgeCounts(f, lo, hi, s1, s2, upto);
+	}
+	/* the events above the watermark, if the sequence went past it */
+	if (AuditLastEventId() > upto)
+		tail = SearchCountEvents(f, lo, hi, hi, hi, upto, true);
+	total += tail;
+
+	/*
+	 * Where the page should start looking: the newest summarized bucket with
+	 * a match, when no newer event waits above the watermark.
+	 */
+	if (tail == 0 && total > 0 && (actor_only || !f->has_actor))
+		*newest = NewestBucket(f, actor_only ? GRAIN_ACTOR_DAY : GRAIN_DAY, hi);
+	return total;
+}
+
+/*
+ * What auditlog.status() reports (inside SPI). last_maintenance: the last
+ * change of the summaries, or the start of the running maintenance
+ * worker's last round, whichever is later.
+ */
+void
+AuditReadLogState(AuditLogState *state)
+{
+	SearchFilters all = {0};
+	SpiArgs		args = {0};
+	TimestampTz newest;
+	Datum		d;
+	int64		upto = AuditSummarizedUpto();
+
+	state->events = AuditCountEvents(&all, &newest);
+	SpiArg(&args, INT8OID, Int64GetDatum(upto));
+	SpiQuery("SELECT pg_catalog.count(*) FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.>) $1",
+			 &args, 1);
+	state->unsummarized = SpiFirstInt64(0);
+	args.n = 0;
+	SpiArg(&args, INT8OID, Int64GetDatum(AuditSealedUpto()));
+	SpiQuery("SELECT pg_catalog.count(*) FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.>) $1",
+			 &args, 1);
+	state->unsealed = SpiFirstInt64(0);
+	state->oldest_event = OldestEvent(upto);
+
+	args.n = 0;
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(AUDIT_MAINTENANCE_TYPE));
+	SpiArg(&args, OIDOID, ObjectIdGetDatum(MyDatabaseId));
+	SpiQuery("SELECT pg_catalog.max(t) FROM ("
+			 " SELECT s.maintained_at FROM auditlog.summary_state s"
+			 " UNION ALL SELECT a.query_start FROM pg_catalog.pg_stat_get_activity(NULL) a"
+			 " WHERE a.backend_type OPERATOR(pg_catalog.=) $1 AND a.datid OPERATOR(pg_catalog.=) $2) AS x(t)",
+			 &args, 1);	/* status() exists from 0.2.0 on, and so does maintained_at */
+	state->last_maintenance = SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+}
