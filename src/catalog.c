@@ -65,7 +65,20 @@ static Oid	extension_schema = InvalidOid;
 static Oid	extension_owner = InvalidOid;
 static Oid	relids[AREL_COUNT];
 static Oid	outcome_type = InvalidOid;
-static char *outcome_eq = NULL;
+/*
+ * "OPERATOR(schema.=)", in a buffer of its own rather than allocated: a
+ * reset may come while a caller still holds the string, which must then
+ * stay readable.
+ */
+static char outcome_eq[3 * NAMEDATALEN];
+static bool outcome_eq_known = false;
+
+/*
+ * Counts the resets: a value read from the catalogs is kept only when no
+ * reset came while it was being read (reading the catalogs may take in the
+ * invalidation that resets us).
+ */
+static uint64 reset_generation = 0;
 
 static AuditResetCallback reset_callbacks[MAX_RESET_CALLBACKS];
 static int	n_reset_callbacks = 0;
@@ -90,9 +103,8 @@ ResetAll(void)
 	for (int i = 0; i < AREL_COUNT; i++)
 		relids[i] = InvalidOid;
 	outcome_type = InvalidOid;
-	if (outcome_eq)
-		pfree(outcome_eq);
-	outcome_eq = NULL;
+	outcome_eq_known = false;
+	reset_generation++;
 	for (int i = 0; i < n_reset_callbacks; i++)
 		reset_callbacks[i] ();
 }
@@ -116,33 +128,55 @@ RelcacheCallback(Datum arg, Oid relid)
 	}
 }
 
-/* Reads the extension's oid, schema and owner from pg_extension. */
+/*
+ * Reads the extension's oid, schema and owner from pg_extension, and keeps
+ * them when no reset came meanwhile; extension_known stays false when the
+ * extension is not there.
+ */
 static void
 LoadExtension(void)
 {
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum("auditlog"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
+	for (int attempt = 0; attempt < 5; attempt++)
 	{
-		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+		uint64		gen = reset_generation;
+		Relation	rel;
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+		bool		found = false;
+		Oid			oid = InvalidOid;
+		Oid			nsp = InvalidOid;
+		Oid			owner = InvalidOid;
 
-		extension_oid = ext->oid;
-		extension_schema = ext->extnamespace;
-		extension_owner = ext->extowner;
+		rel = table_open(ExtensionRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+					CStringGetDatum("auditlog"));
+		scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+		tup = systable_getnext(scan);
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+
+			oid = ext->oid;
+			nsp = ext->extnamespace;
+			owner = ext->extowner;
+			found = true;
+		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+		if (gen != reset_generation)
+			continue;			/* reset while reading: read again */
+		if (!found)
+			return;
+		extension_oid = oid;
+		extension_schema = nsp;
+		extension_owner = owner;
 		extension_known = true;
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	if (extension_known)
 		WatchEventStore();
+		if (gen == reset_generation)
+			return;
+		/* reset while watching the event store: extension_known is false again */
+	}
 }
 
 /*
@@ -157,12 +191,12 @@ WatchEventStore(void)
 {
 	Oid			relid;
 	Oid			ext = extension_oid;
+	uint64		gen = reset_generation;
 
 	if (OidIsValid(relids[AREL_EVENT_STORE]))
 		return;
 	relid = get_relname_relid(relation_names[AREL_EVENT_STORE], extension_schema);
-	if (OidIsValid(relid) && BelongsToExtension(relid, ext) &&
-		extension_known && extension_oid == ext)
+	if (OidIsValid(relid) && BelongsToExtension(relid, ext) && gen == reset_generation)
 		relids[AREL_EVENT_STORE] = relid;
 }
 
@@ -254,6 +288,7 @@ AuditRelid(AuditRelation rel)
 	{
 		Oid			schema = AuditSchemaOid();
 		Oid			ext = extension_oid;
+		uint64		gen = reset_generation;
 		Oid			relid = get_relname_relid(relation_names[rel], schema);
 		bool		belongs;
 
@@ -272,7 +307,7 @@ AuditRelid(AuditRelation rel)
 					 errhint("The auditlog extension is damaged; reinstall it.")));
 		}
 		belongs = BelongsToExtension(relid, ext);
-		if (!extension_known || extension_oid != ext)
+		if (gen != reset_generation)
 			continue;			/* reset meanwhile: look again */
 		if (!belongs)
 			ereport(ERROR,
@@ -314,7 +349,7 @@ AuditOutcomeTypeOid(void)
 const char *
 AuditOutcomeEqOperator(void)
 {
-	if (outcome_eq == NULL)
+	if (!outcome_eq_known)
 	{
 		Oid			typid = AuditOutcomeTypeOid();
 		Oid			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
@@ -330,8 +365,8 @@ AuditOutcomeEqOperator(void)
 			elog(ERROR, "auditlog: the equality operator of type outcome is missing");
 		nsp = get_namespace_name(((Form_pg_operator) GETSTRUCT(tup))->oprnamespace);
 		ReleaseSysCache(tup);
-		outcome_eq = MemoryContextStrdup(CacheMemoryContext,
-										 psprintf("OPERATOR(%s.=)", quote_identifier(nsp)));
+		snprintf(outcome_eq, sizeof(outcome_eq), "OPERATOR(%s.=)", quote_identifier(nsp));
+		outcome_eq_known = true;
 	}
 	return outcome_eq;
 }

@@ -61,11 +61,12 @@ typedef struct LabelEntry
 static HTAB *label_cache = NULL;
 
 /*
- * At most this many strings are cached per backend: a session that logs
- * ever-new actors or resource types (one per request id, say) would
- * otherwise grow the cache, and the keys of forgotten entries, without end.
- * Past the bound the cache starts over; an id it no longer holds costs one
- * index lookup.
+ * At most this many strings are copied into the cache per backend between
+ * resets, the keys of entries forgotten at a rollback included (they stay
+ * allocated until the next reset): a session that logs ever-new actors or
+ * resource types (one per request id, say), or rolls back again and again,
+ * would otherwise grow it without end. Past the bound the cache starts
+ * over; an id it no longer holds costs one index lookup.
  */
 #define LABEL_CACHE_MAX 8192
 
@@ -81,6 +82,8 @@ typedef struct LabelMemo
 static LabelMemo memo[128];
 static MemoryContext label_cxt = NULL;
 static bool have_pending = false;
+/* keys copied into label_cxt since its last reset, forgotten entries' included */
+static int	keys_copied = 0;
 
 /*
  * The other way round, for reading events back: the text of an id. Rows of
@@ -144,6 +147,7 @@ LabelKeyCopy(void *dest, const void *src, Size keysize)
 
 	d->kind = s->kind;
 	d->str = MemoryContextStrdup(label_cxt, s->str);
+	keys_copied++;
 	return dest;
 }
 
@@ -230,6 +234,7 @@ LabelsReset(void)
 		memo[k].id = 0;
 	if (label_cxt)
 		MemoryContextReset(label_cxt);
+	keys_copied = 0;
 	text_cache = NULL;
 	if (text_cxt)
 		MemoryContextReset(text_cxt);
@@ -420,7 +425,7 @@ Resolve(char kind, const char *str)
 
 	/* the lookups may have reset the cache through an invalidation */
 	EnsureCache();
-	if (hash_get_num_entries(label_cache) >= LABEL_CACHE_MAX)
+	if (keys_copied >= LABEL_CACHE_MAX)
 	{
 		/*
 		 * Forgetting entries is always safe, pending ones included: what is
@@ -455,7 +460,8 @@ AuditActionId(const char *action)
 /*
  * The text of a label (of an action, when 'action') by its id, or NULL when
  * there is no such row: what a LEFT JOIN on the dictionary would give. The
- * string is valid until the next call.
+ * string is valid until the next call (or a reset of the caches, which
+ * reading the catalogs may bring): copy it at once.
  */
 const char *
 AuditLabelText(bool action, int32 id)

@@ -372,7 +372,10 @@ SearchCountEvents(const SearchFilters *f, TimestampTz a, TimestampTz b, Timestam
 						 SpiArg(&args, INT8OID, Int64GetDatum(upto)));
 	else
 		appendStringInfo(&sql, "%s (true", first ? " WHERE" : " AND");
-	SearchAppendTimeRange(&sql, &args, a, b);
+	if (a < b)
+		SearchAppendTimeRange(&sql, &args, a, b);
+	else
+		appendStringInfoString(&sql, " AND false");
 	appendStringInfoString(&sql, " OR true");
 	if (c < d)
 		SearchAppendTimeRange(&sql, &args, c, d);
