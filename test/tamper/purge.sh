@@ -70,9 +70,15 @@ q -d $db -c "SELECT auditlog.hold('org-1', 'tamper test')" >/dev/null
 removed=$(q -d $db -c "SELECT auditlog.purge('2025-03-01 00:00+00')")
 check "the purge removes the unheld events of January and February" 20 "$removed"
 check "verify() passes after it" "3|3" "$(q -d $db -c "SELECT count(*), count(*) FILTER (WHERE ok) FROM auditlog.verify()")"
-check "the purge is a line in the server log" 1 \
-      "$(grep -c "auditlog: purge of the events before 2025-03-01 00:00:00+00 removed 20 events (20 kept on hold)" \
-             "${TMPCLUSTER_DATA:-/nonexistent}/log/postgresql.log" || true)"
+# (the log of a tools/tmpcluster.sh server; tools/valgrind.sh keeps its own elsewhere)
+server_log_file="${TMPCLUSTER_DATA:-/nonexistent}/log/postgresql.log"
+if [ -r "$server_log_file" ]; then
+    check "the purge is a line in the server log" 1 \
+          "$(grep -c "auditlog: purge of the events before 2025-03-01 00:00:00+00 removed 20 events (20 kept on hold)" \
+                 "$server_log_file" || true)"
+else
+    skip "the purge is a line in the server log" "no readable server log at $server_log_file"
+fi
 
 # Behind the triggers: one record's digest flipped, another's count changed.
 unguard "UPDATE auditlog.seal_purges SET removed = overlay(removed PLACING '\\xff'::bytea FROM 20) WHERE seal_id = 1;
