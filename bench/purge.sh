@@ -55,7 +55,7 @@ setup() {
         q -c "CREATE TABLE auditlog.event_store_2025$m (LIKE auditlog.event_store INCLUDING DEFAULTS)" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m USING brin (id) WITH (pages_per_range = 16)" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m USING brin (occurred_at timestamptz_minmax_multi_ops) WITH (pages_per_range = 16)" \
-          -c "CREATE INDEX ON auditlog.event_store_2025$m (resource_id, resource_type_ref) WHERE resource_id IS NOT NULL" \
+          -c "CREATE INDEX ON auditlog.event_store_2025$m (resource_id, resource_type_ref, occurred_at) WHERE resource_id IS NOT NULL" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m (actor_ref, occurred_at)" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m (action_ref, occurred_at)" \
           -c "ALTER TABLE auditlog.event_store ATTACH PARTITION auditlog.event_store_2025$m

@@ -45,9 +45,12 @@ COMMENT ON AGGREGATE pg_catalog.max(auditlog.outcome) IS 'The last outcome in th
 -- row trigger is replaced by the new table's, which every partition gets.
 -- (auditlog.events is made again below, over the new table.)
 ALTER TABLE auditlog.event_store RENAME TO event_store_default;
-ALTER INDEX auditlog.event_store_resource_idx RENAME TO event_store_default_resource_idx;
--- The block-range indexes are made again with smaller ranges, and the
--- actor's and the action's btrees are new (see the fresh install).
+-- The block-range indexes are made again with smaller ranges, the
+-- resource's with the time after its key, and the actor's and the
+-- action's btrees are new (see the fresh install).
+DROP INDEX auditlog.event_store_resource_idx;
+CREATE INDEX event_store_default_resource_idx ON auditlog.event_store_default
+    (resource_id, resource_type_ref, occurred_at) WHERE resource_id IS NOT NULL;
 DROP INDEX auditlog.event_store_id_idx;
 DROP INDEX auditlog.event_store_occurred_at_idx;
 CREATE INDEX event_store_default_id_idx ON auditlog.event_store_default USING brin (id)

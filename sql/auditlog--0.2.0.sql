@@ -273,9 +273,10 @@ CREATE SEQUENCE auditlog.event_store_id_seq OWNED BY auditlog.event_store.id;
 -- own blocks. Ids are unique by construction: only the sequence makes them
 -- and no row ever changes.
 -- "What happened to this connection?": a resource's events, found and
--- counted (type and id, from the index alone) without reading the others.
--- Resources repeat from event to event, so btree deduplication keeps this
--- at a few bytes per event.
+-- counted (type and id, from the index alone) without reading the others,
+-- and its newest first in time order: a busy resource's page is then the
+-- end of its range, not a scan of all its events (bench/read.sh, issue 11;
+-- the time costs the deduplication a resource's repeated key allowed).
 -- A user's or an action's newest events, in time order, without reading
 -- everyone else's: what a dashboard filter on a person or a rare action
 -- needs (bench/read.sh, issue 11).
@@ -296,8 +297,8 @@ BEGIN
         || ') WITH (pages_per_range = 16)';
 END
 $$;
-CREATE INDEX event_store_default_resource_idx ON auditlog.event_store_default (resource_id, resource_type_ref)
-    WHERE resource_id IS NOT NULL;
+CREATE INDEX event_store_default_resource_idx ON auditlog.event_store_default
+    (resource_id, resource_type_ref, occurred_at) WHERE resource_id IS NOT NULL;
 CREATE INDEX event_store_default_actor_idx ON auditlog.event_store_default (actor_ref, occurred_at);
 CREATE INDEX event_store_default_action_idx ON auditlog.event_store_default (action_ref, occurred_at);
 

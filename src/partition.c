@@ -269,7 +269,7 @@ AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
 					 ""
 #endif
 					 ), NULL, SPI_OK_UTILITY);
-	SpiExec(psprintf("CREATE INDEX %s ON %s (resource_id, resource_type_ref)"
+	SpiExec(psprintf("CREATE INDEX %s ON %s (resource_id, resource_type_ref, occurred_at)"
 					 " WHERE resource_id IS NOT NULL",
 					 quote_identifier(psprintf("%s_resource_idx", name)), part),
 			NULL, SPI_OK_UTILITY);
