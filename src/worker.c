@@ -149,20 +149,33 @@ WorkerShmemStartup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
+/*
+ * What every background worker of this library has: a database connection,
+ * a start once recovery is over, no restart by the postmaster, and its
+ * function and type. The caller sets what differs (its name, argument,
+ * restart time, who to notify).
+ */
+void
+AuditWorkerDefinition(BackgroundWorker *w, const char *function, const char *type)
+{
+	memset(w, 0, sizeof(*w));
+	w->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	w->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w->bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(w->bgw_library_name, BGW_MAXLEN, "auditlog");
+	snprintf(w->bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(w->bgw_name, BGW_MAXLEN, "%s", type);
+	snprintf(w->bgw_type, BGW_MAXLEN, "%s", type);
+}
+
 /* The launcher: one per server, restarted by the postmaster if it dies. */
 static void
 RegisterLauncher(void)
 {
 	BackgroundWorker w;
 
-	memset(&w, 0, sizeof(w));
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	AuditWorkerDefinition(&w, "auditlog_launcher_main", AUDIT_LAUNCHER_TYPE);
 	w.bgw_restart_time = 10;
-	snprintf(w.bgw_library_name, BGW_MAXLEN, "auditlog");
-	snprintf(w.bgw_function_name, BGW_MAXLEN, "auditlog_launcher_main");
-	snprintf(w.bgw_name, BGW_MAXLEN, AUDIT_LAUNCHER_TYPE);
-	snprintf(w.bgw_type, BGW_MAXLEN, AUDIT_LAUNCHER_TYPE);
 	RegisterBackgroundWorker(&w);
 }
 
@@ -193,16 +206,9 @@ StartWorker(Oid dboid, const char *why)
 	BackgroundWorker w;
 	BackgroundWorkerHandle *handle;
 
-	memset(&w, 0, sizeof(w));
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	w.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(w.bgw_library_name, BGW_MAXLEN, "auditlog");
-	snprintf(w.bgw_function_name, BGW_MAXLEN, "auditlog_maintenance_main");
+	AuditWorkerDefinition(&w, "auditlog_maintenance_main", AUDIT_MAINTENANCE_TYPE);
 	snprintf(w.bgw_name, BGW_MAXLEN, "%s (%s)", AUDIT_MAINTENANCE_TYPE, why);
-	snprintf(w.bgw_type, BGW_MAXLEN, AUDIT_MAINTENANCE_TYPE);
 	w.bgw_main_arg = ObjectIdGetDatum(dboid);
-	w.bgw_notify_pid = 0;
 	return RegisterDynamicBackgroundWorker(&w, &handle);
 }
 

@@ -9,6 +9,7 @@
 #define AUDITLOG_WORKER_H
 
 #include "fmgr.h"
+#include "postmaster/bgworker.h"
 
 /* bgw_type of the workers, as pg_stat_activity.backend_type shows them */
 #define AUDIT_LAUNCHER_TYPE		"auditlog launcher"
@@ -20,6 +21,7 @@ extern bool auditlog_maintenance_worker;
 
 /* worker.c: starting workers, the launcher, and the per-database lock */
 extern void WorkerInit(void);
+extern void AuditWorkerDefinition(BackgroundWorker *w, const char *function, const char *type);
 extern void AuditWakeMaintenance(void);
 extern bool AuditTakeMaintenanceLock(void);
 extern void AuditNoteNoExtension(void);

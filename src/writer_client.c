@@ -33,6 +33,7 @@
 #include "utils/snapmgr.h"
 
 #include "spi_util.h"
+#include "worker.h"
 #include "writer.h"
 #include "writer_shm.h"
 
@@ -140,14 +141,7 @@ StartWriter(void)
 	pid_t		pid;
 	TimestampTz start = GetCurrentTimestamp();
 
-	memset(&w, 0, sizeof(w));
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	w.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(w.bgw_library_name, BGW_MAXLEN, "auditlog");
-	snprintf(w.bgw_function_name, BGW_MAXLEN, "auditlog_writer_main");
-	snprintf(w.bgw_name, BGW_MAXLEN, AUDIT_WRITER_TYPE);
-	snprintf(w.bgw_type, BGW_MAXLEN, AUDIT_WRITER_TYPE);
+	AuditWorkerDefinition(&w, "auditlog_writer_main", AUDIT_WRITER_TYPE);
 	w.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);
 	w.bgw_notify_pid = MyProcPid;
 	if (!RegisterDynamicBackgroundWorker(&w, &handle))
