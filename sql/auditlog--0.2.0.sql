@@ -302,37 +302,8 @@ CREATE INDEX event_store_default_resource_idx ON auditlog.event_store_default
 CREATE INDEX event_store_default_actor_idx ON auditlog.event_store_default (actor_ref, occurred_at);
 CREATE INDEX event_store_default_action_idx ON auditlog.event_store_default (action_ref, occurred_at);
 
--- (Made again with the tenants' filter in "Tenants", at the end of this
--- file: a change to the view goes there.)
--- The text columns are stored in the C collation (fast, and the same on
--- every server); the view shows them in the database's default collation,
--- as a plain table would have them (ORDER BY actor, comparisons with
--- ordinary text).
-CREATE VIEW auditlog.events AS
-SELECT e.id,
-       e.occurred_at,
-       ac.label COLLATE "default" AS actor,
-       ai.label COLLATE "default" AS actor_id,
-       t.action COLLATE "default" AS action,
-       rt.label COLLATE "default" AS resource_type,
-       e.resource_id COLLATE "default" AS resource_id,
-       e.outcome,
-       og.label COLLATE "default" AS org_id,
-       e.details,
-       du.label COLLATE "default" AS db_user,
-       e.client_addr,
-       an.label COLLATE "default" AS application_name,
-       e.txid
-  FROM auditlog.event_store e
-  LEFT JOIN auditlog.action_types t ON t.id = e.action_ref
-  LEFT JOIN auditlog.labels ac ON ac.id = e.actor_ref
-  LEFT JOIN auditlog.labels ai ON ai.id = e.actor_id_ref
-  LEFT JOIN auditlog.labels rt ON rt.id = e.resource_type_ref
-  LEFT JOIN auditlog.labels og ON og.id = e.org_ref
-  LEFT JOIN auditlog.labels du ON du.id = e.db_user_ref
-  LEFT JOIN auditlog.labels an ON an.id = e.application_ref;
-COMMENT ON VIEW auditlog.events IS
-    'Every event: when, who, what, on which resource, with what outcome, and its context';
+-- auditlog.events, the readable view over the store, is made in
+-- "Tenants", at the end of this file: it filters by tenant_visible().
 
 -- pg_dump keeps the events (the monthly partitions are tables of their own,
 -- not of the extension: pg_dump dumps them, rows included, like any table)
@@ -477,24 +448,8 @@ COMMENT ON TABLE auditlog.registry IS
     'Options of each registered table; written by register_table and unregister_table only';
 SELECT pg_catalog.pg_extension_config_dump('auditlog.registry', '');
 
-CREATE VIEW auditlog.registered_tables AS
-SELECT r.tbl AS table_name,
-       r.resource_type,
-       CASE WHEN r.id_column IS NOT NULL THEN ARRAY[r.id_column] ELSE
-                (SELECT array_agg(a.attname ORDER BY k.ord)
-                   FROM pg_catalog.pg_index i
-                  CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                  WHERE i.indrelid = r.tbl AND i.indisprimary
-                    AND k.ord <= i.indnkeyatts) END AS id_columns,
-       r.exclude_columns,
-       r.redact_columns,
-       r.org_column,
-       r.registered_at,
-       r.registered_by
-  FROM auditlog.registry r;
-COMMENT ON VIEW auditlog.registered_tables IS
-    'The tables whose INSERT, UPDATE, DELETE and TRUNCATE are events, with their options';
+-- (auditlog.registered_tables, the view over it, is made below, after
+-- auditing_problem(), which it calls.)
 
 CREATE FUNCTION auditlog.row_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME', 'auditlog_row_trigger' LANGUAGE C;
@@ -1014,7 +969,7 @@ CREATE FUNCTION auditlog.auditing_problem(tbl regclass) RETURNS text
 COMMENT ON FUNCTION auditlog.auditing_problem(regclass) IS
     'Why changes to a registered table would not all be events (a trigger missing, disabled, replaced; an INSTEAD rule), or NULL';
 
-CREATE OR REPLACE VIEW auditlog.registered_tables AS
+CREATE VIEW auditlog.registered_tables AS
 SELECT r.tbl AS table_name,
        r.resource_type,
        CASE WHEN r.id_column IS NOT NULL THEN ARRAY[r.id_column] ELSE
@@ -1143,7 +1098,11 @@ REVOKE EXECUTE ON FUNCTION auditlog.unset_tenant(regrole) FROM PUBLIC;
 -- labels, still reach the indexes). tenant_visible() is a plain function
 -- of the row rather than an InitPlan, which would keep the view's scans out
 -- of parallel plans; it looks up who reads once per query.
-CREATE OR REPLACE VIEW auditlog.events WITH (security_barrier) AS
+-- The text columns are stored in the C collation (fast, and the same on
+-- every server); the view shows them in the database's default collation,
+-- as a plain table would have them (ORDER BY actor, comparisons with
+-- ordinary text).
+CREATE VIEW auditlog.events WITH (security_barrier) AS
 SELECT e.id,
        e.occurred_at,
        ac.label COLLATE "default" AS actor,
