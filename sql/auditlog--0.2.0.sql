@@ -525,11 +525,10 @@ REVOKE EXECUTE ON FUNCTION auditlog.unregister_table(regclass) FROM PUBLIC;
 -- Reading events: search, counts, filter options, display helpers
 ---------------------------------------------------------------------------
 
--- (Made SECURITY INVOKER, filter_options() in C, in "Tenants" at the end of
--- this file: they switch to the owner themselves.)
--- search(), event_count() and filter_options() run as the extension's owner
--- with a pinned search_path, so that a reader needs EXECUTE on them and no
--- privilege on the tables behind the log (README, "Privileges"):
+-- search(), event_count() and filter_options() switch to the extension's
+-- owner themselves, with a pinned search_path, so that a reader needs
+-- EXECUTE on them and no privilege on the tables behind the log (README,
+-- "Privileges"):
 --   GRANT EXECUTE ON FUNCTION
 --       auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint),
 --       auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text),
@@ -558,6 +557,11 @@ COMMENT ON TYPE auditlog.search_row IS
     'A row of auditlog.search(): an event as auditlog.events shows it, and total_count, '
     'the number of events matching the filters';
 
+-- Who is a tenant is told by the session user, the role of SET ROLE and
+-- current_user (README, "Tenants"). A SECURITY DEFINER function would hide
+-- the caller's current_user, so the readers are SECURITY INVOKER and switch
+-- to the extension's owner themselves (with search_path pinned), once they
+-- know who calls.
 CREATE FUNCTION auditlog.search(
     actor text DEFAULT NULL,
     action text DEFAULT NULL,
@@ -571,7 +575,7 @@ CREATE FUNCTION auditlog.search(
     before_id bigint DEFAULT NULL)
 RETURNS SETOF auditlog.search_row
     AS 'MODULE_PATHNAME', 'auditlog_search'
-    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp
     ROWS 100;
 COMMENT ON FUNCTION auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint) IS
@@ -590,7 +594,7 @@ CREATE FUNCTION auditlog.event_count(
     org_id text DEFAULT NULL)
 RETURNS bigint
     AS 'MODULE_PATHNAME', 'auditlog_event_count'
-    LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+    LANGUAGE C STABLE PARALLEL SAFE SECURITY INVOKER
     SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text) IS
     'The number of events matching the filters of auditlog.search(), its total_count';
@@ -602,37 +606,13 @@ COMMENT ON FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.
 -- event left in the dictionaries is no option.
 CREATE FUNCTION auditlog.filter_options()
 RETURNS TABLE (kind text, value text, label text)
-    LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    WITH used AS MATERIALIZED (
-        -- what the summarized events use (per actor, all time) ...
-        SELECT c.actor_ref, c.action_ref, c.resource_type_ref
-          FROM auditlog.event_counts c
-         WHERE c.grain OPERATOR(pg_catalog.=) 'A' AND c.n OPERATOR(pg_catalog.>) 0
-        UNION
-        -- ... and the events above the summaries' watermark
-        SELECT e.actor_ref, e.action_ref, COALESCE(e.resource_type_ref, 0)
-          FROM auditlog.event_store e
-         WHERE e.id OPERATOR(pg_catalog.>) (SELECT s.summarized_upto FROM auditlog.summary_state s))
-    SELECT o.kind, o.value, o.label
-      FROM (SELECT 1 AS grp, 'actor' AS kind, l.label AS value, l.label AS label,
-                   l.label OPERATOR(pg_catalog.<>) 'system' AS after_system
-              FROM auditlog.labels l
-             WHERE l.id IN (SELECT u.actor_ref FROM used u)
-            UNION ALL
-            SELECT 2, 'action', t.action, COALESCE(t.description, t.action), true
-              FROM auditlog.action_types t
-             WHERE t.description IS NOT NULL OR t.id IN (SELECT u.action_ref FROM used u)
-            UNION ALL
-            SELECT 3, 'resource_type', l.label, l.label, true
-              FROM auditlog.labels l
-             WHERE l.id IN (SELECT u.resource_type_ref FROM used u)) o
-     ORDER BY o.grp, o.after_system, o.value COLLATE "default", o.value
-$$;
+    AS 'MODULE_PATHNAME', 'auditlog_filter_options'
+    LANGUAGE C STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auditlog.filter_options() IS
     'The choices of the dashboard''s filters, in display order: kind (the search() argument: '
-    'actor, action, resource_type), value (what to pass), label (what to show); system is the first actor';
+    'actor, action, resource_type), value (what to pass), label (what to show); system is the first actor. '
+    'A tenant gets only the values its organisations'' events use';
 
 CREATE FUNCTION auditlog.initials(text) RETURNS text
     AS 'MODULE_PATHNAME', 'auditlog_initials'
@@ -1024,25 +1004,6 @@ REVOKE EXECUTE ON FUNCTION auditlog.guard_registry() FROM PUBLIC;
 
 -- Tenants: roles that read only some organisations' events
 ---------------------------------------------------------------------------
-
--- Who is a tenant is told by the session user, the role of SET ROLE and
--- current_user (README, "Tenants"). A SECURITY DEFINER function would hide
--- the caller's current_user, so the readers are SECURITY INVOKER and switch
--- to the extension's owner themselves (with search_path pinned), once they
--- know who calls. This replaces the definitions made above.
-ALTER FUNCTION auditlog.search(text, text, text, date, date, auditlog.outcome, text, text, integer, bigint)
-    SECURITY INVOKER;
-ALTER FUNCTION auditlog.event_count(text, text, text, date, date, auditlog.outcome, text, text)
-    SECURITY INVOKER;
-CREATE OR REPLACE FUNCTION auditlog.filter_options()
-RETURNS TABLE (kind text, value text, label text)
-    AS 'MODULE_PATHNAME', 'auditlog_filter_options'
-    LANGUAGE C STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION auditlog.filter_options() IS
-    'The choices of the dashboard''s filters, in display order: kind (the search() argument: '
-    'actor, action, resource_type), value (what to pass), label (what to show); system is the first actor. '
-    'A tenant gets only the values its organisations'' events use';
 
 -- A role's oid, which pg_dump writes as its name: a renamed role stays a
 -- tenant, and a restore where the roles exist keeps the tenants.
