@@ -30,6 +30,7 @@ OBJS = \
 	src/search_filters.o \
 	src/summary.o \
 	src/summary_count.o \
+	src/day_counts.o \
 	src/horizon.o \
 	src/sha256.o \
 	src/seal_format.o \

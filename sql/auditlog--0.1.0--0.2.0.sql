@@ -160,6 +160,78 @@ $$;
 ALTER TABLE auditlog.summary_state REPLICA IDENTITY FULL;
 
 ---------------------------------------------------------------------------
+-- The summaries: a row per month, with the counts of its days
+---------------------------------------------------------------------------
+
+-- The per-day counts of a month row (days): built by the aggregate
+-- day_counts(time, n), added up on conflict by day_counts_add (an error if
+-- a day would fall below zero), read by day_counts_sum (days [from, to) of
+-- the month) and day_counts_last (the last day before one that holds
+-- events). For summarize() and the counts of search(), run as the owner.
+CREATE FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint)
+RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_step'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE auditlog.day_counts(timestamptz, bigint) (
+    SFUNC = auditlog.day_counts_step,
+    STYPE = bigint[]
+);
+CREATE FUNCTION auditlog.day_counts_add(bigint[], bigint[])
+RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_add'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.day_counts_sum(days bigint[], from_day integer, to_day integer)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_sum'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.day_counts_last(days bigint[], before_day integer)
+RETURNS integer
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_last'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON AGGREGATE auditlog.day_counts(timestamptz, bigint) IS
+    'The per-day counts of a month row of auditlog.event_counts: n added to the UTC day of each time';
+COMMENT ON FUNCTION auditlog.day_counts_add(bigint[], bigint[]) IS
+    'Two per-day counts added day by day; an error if a day falls below zero';
+COMMENT ON FUNCTION auditlog.day_counts_sum(bigint[], integer, integer) IS
+    'The events of days [from_day, to_day) of a per-day count';
+COMMENT ON FUNCTION auditlog.day_counts_last(bigint[], integer) IS
+    'The last day before before_day that holds events in a per-day count, or NULL';
+REVOKE EXECUTE ON FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint),
+    auditlog.day_counts(timestamptz, bigint),
+    auditlog.day_counts_add(bigint[], bigint[]),
+    auditlog.day_counts_sum(bigint[], integer, integer),
+    auditlog.day_counts_last(bigint[], integer) FROM PUBLIC;
+
+-- The rows per day, over all actors ('d') and per actor with the outcome
+-- alone ('U'), become the days of one row per month ('m', 'U'); the 0.1.0
+-- month rows over all actors are the sums of those days, made again from
+-- them. The watermark stays: the counts are the same.
+ALTER TABLE auditlog.event_counts ADD COLUMN days bigint[];
+WITH old AS (
+    DELETE FROM auditlog.event_counts c WHERE c.grain IN ('d', 'm', 'U') RETURNING c.*)
+INSERT INTO auditlog.event_counts
+    (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome, n, days)
+SELECT CASE WHEN o.grain = 'd' THEN 'm' ELSE 'U' END, o.actor_ref,
+       pg_catalog.date_trunc('month', o.bucket, 'UTC'), o.action_ref, o.resource_type_ref,
+       o.org_ref, o.outcome, pg_catalog.sum(o.n), auditlog.day_counts(o.bucket, o.n)
+  FROM old o
+ WHERE o.grain IN ('d', 'U')
+ GROUP BY 1, 2, 3, 4, 5, 6, 7;
+ALTER TABLE auditlog.event_counts
+    DROP CONSTRAINT event_counts_pkey,
+    ADD CONSTRAINT event_counts_pkey
+        PRIMARY KEY (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)
+        INCLUDE (n, days),
+    DROP CONSTRAINT event_counts_grain_check,
+    ADD CONSTRAINT event_counts_grain_check CHECK (grain IN ('m', 'M', 'U', 'a', 'A')),
+    ADD CONSTRAINT event_counts_days_check
+        CHECK (CASE WHEN grain IN ('m', 'U')
+               THEN COALESCE(pg_catalog.cardinality(days) OPERATOR(pg_catalog.=) 31, false)
+               ELSE days IS NULL END);
+COMMENT ON TABLE auditlog.event_counts IS
+    'Precomputed event counts per UTC month and day, over all actors and per actor (derived; see auditlog.summarize)';
+
+---------------------------------------------------------------------------
 -- Maintenance: the summaries kept current by a background worker
 ---------------------------------------------------------------------------
 

@@ -634,16 +634,18 @@ REVOKE EXECUTE ON FUNCTION auditlog.filter_options() FROM PUBLIC;
 -- Counting at scale: per-day and per-month counts behind a watermark
 ---------------------------------------------------------------------------
 
--- How many events there are per UTC day and month, for every combination of
--- action, resource type (0: none), organisation (0: none) and outcome; over
--- all actors (grain 'd', 'm'; actor_ref 0) and per actor and month ('M');
--- per actor, day and outcome alone ('U'; action, type and org 0); and
--- all-time totals (bucket -infinity), over all actors ('a') and per actor
--- ('A'). The key carries n, so that sums are index-only scans. Covers
--- exactly the events with id <= summary_state.summarized_upto. Derived data:
--- not dumped, rebuilt by auditlog.summarize() after a restore.
+-- How many events there are per UTC month, and in the same row per UTC day
+-- of it (days: slot i is day i), for every combination of action,
+-- resource type (0: none), organisation (0: none) and outcome, over all
+-- actors (grain 'm'; actor_ref 0); per actor and month ('M', no days); per
+-- actor, month and day with the outcome alone ('U'; action, type and org
+-- 0); and all-time totals (bucket -infinity), over all actors ('a') and per
+-- actor ('A'). A row a month keeps them a small part of the store. The key
+-- carries n and days, so that sums are index-only scans. Covers
+-- exactly the events with id <= summary_state.summarized_upto. Derived
+-- data: not dumped, rebuilt by auditlog.summarize() after a restore.
 CREATE TABLE auditlog.event_counts (
-    grain "char" NOT NULL CHECK (grain IN ('d', 'm', 'M', 'U', 'a', 'A')),
+    grain "char" NOT NULL CHECK (grain IN ('m', 'M', 'U', 'a', 'A')),
     actor_ref integer NOT NULL,
     bucket timestamptz NOT NULL,
     action_ref integer NOT NULL,
@@ -651,12 +653,17 @@ CREATE TABLE auditlog.event_counts (
     org_ref integer NOT NULL,
     outcome auditlog.outcome NOT NULL,
     n bigint NOT NULL,
+    days bigint[],
     CONSTRAINT event_counts_pkey
         PRIMARY KEY (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)
-        INCLUDE (n)
+        INCLUDE (n, days),
+    CONSTRAINT event_counts_days_check
+        CHECK (CASE WHEN grain IN ('m', 'U')
+               THEN COALESCE(pg_catalog.cardinality(days) OPERATOR(pg_catalog.=) 31, false)
+               ELSE days IS NULL END)
 );
 COMMENT ON TABLE auditlog.event_counts IS
-    'Precomputed event counts per UTC day and month, over all actors and per actor (derived; see auditlog.summarize)';
+    'Precomputed event counts per UTC month and day, over all actors and per actor (derived; see auditlog.summarize)';
 
 CREATE TABLE auditlog.summary_state (
     summarized_upto bigint NOT NULL,
@@ -679,6 +686,45 @@ COMMENT ON FUNCTION auditlog.summarize(bigint) IS
     'Brings the precomputed counts up to date by at most max_events events; returns how many it added';
 REVOKE ALL ON auditlog.event_counts, auditlog.summary_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.summarize(bigint) FROM PUBLIC;
+
+-- The per-day counts of a month row (days): built by the aggregate
+-- day_counts(time, n), added up on conflict by day_counts_add (an error if
+-- a day would fall below zero), read by day_counts_sum (days [from, to) of
+-- the month) and day_counts_last (the last day before one that holds
+-- events). For summarize() and the counts of search(), run as the owner.
+CREATE FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint)
+RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_step'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE auditlog.day_counts(timestamptz, bigint) (
+    SFUNC = auditlog.day_counts_step,
+    STYPE = bigint[]
+);
+CREATE FUNCTION auditlog.day_counts_add(bigint[], bigint[])
+RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_add'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.day_counts_sum(days bigint[], from_day integer, to_day integer)
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_sum'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION auditlog.day_counts_last(days bigint[], before_day integer)
+RETURNS integer
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_last'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON AGGREGATE auditlog.day_counts(timestamptz, bigint) IS
+    'The per-day counts of a month row of auditlog.event_counts: n added to the UTC day of each time';
+COMMENT ON FUNCTION auditlog.day_counts_add(bigint[], bigint[]) IS
+    'Two per-day counts added day by day; an error if a day falls below zero';
+COMMENT ON FUNCTION auditlog.day_counts_sum(bigint[], integer, integer) IS
+    'The events of days [from_day, to_day) of a per-day count';
+COMMENT ON FUNCTION auditlog.day_counts_last(bigint[], integer) IS
+    'The last day before before_day that holds events in a per-day count, or NULL';
+REVOKE EXECUTE ON FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint),
+    auditlog.day_counts(timestamptz, bigint),
+    auditlog.day_counts_add(bigint[], bigint[]),
+    auditlog.day_counts_sum(bigint[], integer, integer),
+    auditlog.day_counts_last(bigint[], integer) FROM PUBLIC;
 
 ---------------------------------------------------------------------------
 -- Maintenance: the summaries kept current by a background worker

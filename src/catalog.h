@@ -75,7 +75,7 @@ typedef enum AuditRelation
 #define Anum_registry_registered_by			8
 
 /* auditlog.event_counts */
-#define Natts_event_counts					8
+#define Natts_event_counts					9
 #define Anum_event_counts_grain				1
 #define Anum_event_counts_actor_ref			2
 #define Anum_event_counts_bucket			3
@@ -84,6 +84,7 @@ typedef enum AuditRelation
 #define Anum_event_counts_org_ref			6
 #define Anum_event_counts_outcome			7
 #define Anum_event_counts_n					8
+#define Anum_event_counts_days				9
 
 /* auditlog.summary_state */
 #define Natts_summary_state					4

@@ -404,12 +404,11 @@ auditlog_event_count(PG_FUNCTION_ARGS)
 	SearchFilters f;
 	AuditOwnerState st;
 	int64		total;
-	TimestampTz newest;
 
 	SearchReadFilterArgs(fcinfo, &f);
 	AuditConnectAsOwner(&st);
 	SearchResolveFilters(fcinfo, &f);
-	total = AuditCountEvents(&f, &newest);
+	total = AuditCountEvents(&f, NULL);
 	AuditFinishAsOwner(&st);
 	PG_RETURN_INT64(total);
 }

@@ -3,17 +3,19 @@
  * src/summary.c
  *	  Per-day and per-month event counts, kept exact behind a watermark.
  *
- * auditlog.event_counts holds how many events there are per UTC day and per
- * UTC month, for every combination of action, resource type, organisation
- * and outcome, over all actors (GRAIN_DAY, GRAIN_MONTH), and per actor and
- * UTC month (GRAIN_ACTOR_MONTH; per actor and day would cost nearly a row
- * per event); and for all time, over all actors (GRAIN_ALL) and per actor
- * (GRAIN_ACTOR_ALL); and per actor, day and outcome alone (GRAIN_ACTOR_DAY),
- * for the common "this user, these days". It covers exactly the events
- * whose id is at most auditlog.summary_state.summarized_upto; a count adds
- * the events above that watermark by scanning them, so counts are exact
- * whatever the summaries' lag. Every write of event_counts is in this file,
- * every read for a count in summary_count.c.
+ * auditlog.event_counts holds how many events there are per UTC month, and
+ * in the same row per UTC day of it (column days), for every combination of
+ * action, resource type, organisation and outcome, over all actors
+ * (GRAIN_MONTH); per actor and UTC month (GRAIN_ACTOR_MONTH; per actor and
+ * day would cost nearly a row per event); for all time, over all actors
+ * (GRAIN_ALL) and per actor (GRAIN_ACTOR_ALL); and per actor, month and
+ * day with the outcome alone (GRAIN_ACTOR_OUTCOME), for the common "this
+ * user, these days". A row a month, not a day, keeps them a small part of
+ * the store. They cover exactly the events whose id is at most
+ * auditlog.summary_state.summarized_upto; a count adds the events above
+ * that watermark by scanning them, so counts are exact whatever the
+ * summaries' lag. Every write of event_counts is in this file, every read
+ * for a count in summary_count.c.
  *
  * The watermark may only pass id v once no transaction can still commit an
  * event with an id <= v (horizon.c). Each run therefore records a horizon
@@ -66,7 +68,6 @@ static bool TakeSummaryLock(void);
 static void ReadSummaryState(SummaryState *s);
 static char *CountsSql(const char *source, int sign);
 static int64 AddToCounts(int64 upto, int64 target);
-static const char *MaintainedAt(void);
 static bool RecordHorizon(int64 pending_upto);
 static int64 SummarizedUpto(void);
 static int64 LastEventId(void);
@@ -101,21 +102,11 @@ ReadSummaryState(SummaryState *s)
 }
 
 /*
- * ", maintained_at = now()" for the UPDATEs of summary_state; empty on a
- * 0.1.0 database not updated yet, whose table has no such column.
- */
-static const char *
-MaintainedAt(void)
-{
-	if (get_attnum(AuditRelid(AREL_SUMMARY_STATE), "maintained_at") == InvalidAttrNumber)
-		return "";
-	return ", maintained_at = pg_catalog.now()";
-}
-
-/*
  * The statement that adds to the counts (sign 1) or takes from them (sign
  * -1) the events "FROM ... e WHERE ..." of 'source' selects, and returns
- * how many there were.
+ * how many there were. The rows go in in key order, grain and month
+ * first: the rows a count reads together are written together, and the
+ * key's index is filled in order rather than all over.
  */
 static char *
 CountsSql(const char *source, int sign)
@@ -124,35 +115,36 @@ CountsSql(const char *source, int sign)
 					" SELECT " UTC_DAY_OF("e.occurred_at") " AS day,"
 					" e.actor_ref, e.action_ref,"
 					" COALESCE(e.resource_type_ref, 0) AS rt, COALESCE(e.org_ref, 0) AS org,"
-					" e.outcome, pg_catalog.count(*) AS n"
+					" e.outcome, %d OPERATOR(pg_catalog.*) pg_catalog.count(*) AS n"
 					" %s"
 					" GROUP BY 1, 2, 3, 4, 5, 6),"
 					" ins AS (INSERT INTO auditlog.event_counts AS c"
-					" (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n)"
+					" (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n, days)"
 					" SELECT g.grain,"
-					" CASE WHEN g.grain IN ('%c', '%c') THEN a.day"
-					" WHEN g.grain IN ('%c', '%c') THEN '-infinity'"
+					" CASE WHEN g.grain IN ('%c', '%c') THEN '-infinity'"
 					" ELSE pg_catalog.date_trunc('month', a.day, 'UTC') END,"
 					" CASE WHEN g.grain IN ('%c', '%c', '%c') THEN a.actor_ref ELSE 0 END,"
 					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.action_ref END,"
 					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.rt END,"
 					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.org END,"
-					" a.outcome, %d OPERATOR(pg_catalog.*) pg_catalog.sum(a.n)"
-					" FROM agg a CROSS JOIN (VALUES ('%c'::\"char\"), ('%c'), ('%c'), ('%c'), ('%c'), ('%c'))"
+					" a.outcome, pg_catalog.sum(a.n),"
+					" auditlog.day_counts(a.day, a.n) FILTER (WHERE g.grain IN ('%c', '%c'))"
+					" FROM agg a CROSS JOIN (VALUES ('%c'::\"char\"), ('%c'), ('%c'), ('%c'), ('%c'))"
 					" AS g(grain)"
 					" GROUP BY 1, 2, 3, 4, 5, 6, 7"
+					" ORDER BY 1, 3, 2, 4, 5, 6, 7"
 					" ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
-					" DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n"
+					" DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n,"
+					" days = auditlog.day_counts_add(c.days, EXCLUDED.days)"
 					" RETURNING 1)"
-					" SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 FROM agg a",
-					source,
-					GRAIN_DAY, GRAIN_ACTOR_DAY,
+					" SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 OPERATOR(pg_catalog.*) %d FROM agg a",
+					sign, source,
 					GRAIN_ALL, GRAIN_ACTOR_ALL,
-					GRAIN_ACTOR_MONTH, GRAIN_ACTOR_ALL, GRAIN_ACTOR_DAY,
-					GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY, GRAIN_ACTOR_DAY,
-					sign,
-					GRAIN_DAY, GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_DAY, GRAIN_ALL,
-					GRAIN_ACTOR_ALL);
+					GRAIN_ACTOR_MONTH, GRAIN_ACTOR_ALL, GRAIN_ACTOR_OUTCOME,
+					GRAIN_ACTOR_OUTCOME, GRAIN_ACTOR_OUTCOME, GRAIN_ACTOR_OUTCOME,
+					GRAIN_MONTH, GRAIN_ACTOR_OUTCOME,
+					GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_OUTCOME, GRAIN_ALL, GRAIN_ACTOR_ALL,
+					sign);
 }
 
 /*
@@ -174,7 +166,7 @@ AddToCounts(int64 upto, int64 target)
 
 	args.n = 0;
 	SpiArg(&args, INT8OID, Int64GetDatum(target));
-	SpiExec(psprintf("UPDATE auditlog.summary_state SET summarized_upto = $1%s", MaintainedAt()),
+	SpiExec("UPDATE auditlog.summary_state SET summarized_upto = $1, maintained_at = pg_catalog.now()",
 			&args, SPI_OK_UPDATE);
 	return added;
 }
@@ -196,8 +188,8 @@ RecordHorizon(int64 pending_upto)
 		return false;
 	SpiArg(&args, INT8OID, Int64GetDatum(h.upto));
 	SpiArg(&args, INT8OID, Int64GetDatum((int64) h.xmax));
-	SpiExec(psprintf("UPDATE auditlog.summary_state SET pending_upto = $1, pending_xmax = $2%s",
-					 MaintainedAt()), &args, SPI_OK_UPDATE);
+	SpiExec("UPDATE auditlog.summary_state SET pending_upto = $1, pending_xmax = $2,"
+			" maintained_at = pg_catalog.now()", &args, SPI_OK_UPDATE);
 	return true;
 }
 
@@ -252,6 +244,8 @@ AuditSummarize(int64 max_events, bool *more)
 
 	*more = false;
 	AuditRequireFreshSnapshots("auditlog.summarize()");
+	if (!AuditSummariesReadable())
+		return 0;
 
 	AuditConnectAsOwner(&st);
 	if (TakeSummaryLock())
@@ -283,6 +277,20 @@ int64
 AuditLastEventId(void)
 {
 	return LastEventId();
+}
+
+/*
+ * Whether the summaries are this library's: false on a 0.1.0 database not
+ * updated yet, whose summaries have a row per day (the update makes them a
+ * row per month). Those are left as they are until the update, which
+ * converts them: summarize() adds nothing there, and counts come from the
+ * events alone. The update adds summary_state.maintained_at too, which is
+ * quicker to look up.
+ */
+bool
+AuditSummariesReadable(void)
+{
+	return get_attnum(AuditRelid(AREL_SUMMARY_STATE), "maintained_at") != InvalidAttrNumber;
 }
 
 /* The summaries' watermark: they cover exactly the events with ids up to it. */
@@ -372,7 +380,7 @@ AuditUncountRows(const char *source, SpiArgs *args)
 /*
  * Takes out of the counts every event of [lower, upper), both UTC month
  * starts, from the counts alone: the all-time totals lose the months'
- * totals, and the months' and their days' rows go.
+ * totals, and the months' rows go.
  */
 void
 AuditUncountMonths(TimestampTz lower, TimestampTz upper)
@@ -398,9 +406,9 @@ AuditUncountMonths(TimestampTz lower, TimestampTz upper)
 						 " AND c.outcome %s m.outcome",
 						 from[i], to[i], AuditOutcomeEqOperator()),
 				&args, SPI_OK_UPDATE);
-	SpiExec(psprintf("DELETE FROM auditlog.event_counts c WHERE c.grain IN ('%c', '%c', '%c', '%c')"
+	SpiExec(psprintf("DELETE FROM auditlog.event_counts c WHERE c.grain IN ('%c', '%c', '%c')"
 					 " AND c.bucket OPERATOR(pg_catalog.>=) $1 AND c.bucket OPERATOR(pg_catalog.<) $2",
-					 GRAIN_DAY, GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_DAY),
+					 GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_OUTCOME),
 			&args, SPI_OK_DELETE);
 }
 
@@ -417,11 +425,22 @@ AuditTidyCounts(void)
 			" RETURNING c.n) SELECT COALESCE(pg_catalog.min(d.n), 0)::pg_catalog.int8 FROM d",
 			NULL, SPI_OK_SELECT);
 	if (SpiFirstInt64(0) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("auditlog: the summaries do not hold the events being removed"),
-				 errhint("Rebuild them: TRUNCATE auditlog.event_counts, reset auditlog.summary_state to zeros,"
-						 " then run auditlog.summarize().")));
+		AuditCountsBelowZero();
+}
+
+/*
+ * Taking events off the counts brought one below zero: the summaries did
+ * not hold events they should have. An error, so that the change is undone
+ * and the counts stay exact.
+ */
+void
+AuditCountsBelowZero(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("auditlog: the summaries do not hold the events being removed"),
+			 errhint("Rebuild them: TRUNCATE auditlog.event_counts, reset auditlog.summary_state to zeros,"
+					 " then run auditlog.summarize().")));
 }
 
 /* ------------------------------------------------------------------------

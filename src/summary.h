@@ -14,13 +14,19 @@
 #include "search_filters.h"
 #include "spi_util.h"
 
-/* The grains of auditlog.event_counts (its column grain). */
-#define GRAIN_DAY			'd'	/* per UTC day, over all actors */
-#define GRAIN_MONTH			'm'	/* per UTC month, over all actors */
+/*
+ * The grains of auditlog.event_counts (its column grain). The rows of
+ * GRAIN_MONTH and GRAIN_ACTOR_OUTCOME carry the count of each UTC day of
+ * their month too (column days, day_counts.c).
+ */
+#define GRAIN_MONTH			'm'	/* per UTC month and day, over all actors */
 #define GRAIN_ACTOR_MONTH	'M'	/* per actor and UTC month */
-#define GRAIN_ACTOR_DAY		'U'	/* per actor, UTC day and outcome alone */
+#define GRAIN_ACTOR_OUTCOME	'U'	/* per actor, UTC month and day, and outcome alone */
 #define GRAIN_ALL			'a'	/* all time, over all actors */
 #define GRAIN_ACTOR_ALL		'A'	/* all time, per actor */
+
+/* The slots of a per-day count array: the days of the longest month. */
+#define DAYS_PER_MONTH_MAX	31
 
 /* What auditlog.status() reports. */
 typedef struct AuditLogState
@@ -33,11 +39,13 @@ typedef struct AuditLogState
 } AuditLogState;
 
 extern int64 AuditSummarize(int64 max_events, bool *more);
+extern void AuditCountsBelowZero(void) pg_attribute_noreturn();
 extern void AuditReadLogState(AuditLogState *state);
 extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
 extern TimestampTz AuditOldestBucket(void);
 extern int64 AuditLastEventId(void);
 extern int64 AuditSummarizedUpto(void);
+extern bool AuditSummariesReadable(void);
 extern int64 AuditReaderSafePoint(Snapshot snapshot);
 extern void AuditUsedRefs(Datum org_refs, bool all_orgs, Datum *actors, Datum *actions,
 						  Datum *types);

@@ -4,9 +4,11 @@
  *	  Counting with the summaries: the count of search() and event_count().
  *
  * A count over a time range sums the buckets of auditlog.event_counts
- * (summary.c keeps them) that fit the range and the filters, and counts by
- * hand, in the event store, what the buckets do not cover: the edges of the
- * range, and the events above the summaries' watermark. At each edge the
+ * (summary.c keeps them) that fit the range and the filters: whole months
+ * from their totals, the days of a month cut by the range from the month
+ * row's per-day counts. It counts by hand, in the event store, what the
+ * buckets do not cover: the edges of the range, and the events above the
+ * summaries' watermark. At each edge the
  * bucket boundary before or after it is taken, whichever leaves less to
  * count by hand; a bucket that reaches past the range is summed whole and
  * the part outside taken off again.
@@ -36,11 +38,13 @@ static int64 EdgeCounts(const SearchFilters *f, TimestampTz lo, TimestampTz hi,
 						TimestampTz s1, TimestampTz s2, int64 upto);
 static void AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f);
 static int64 SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2);
-static int64 SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
-					   TimestampTz b3, TimestampTz b4);
 static void StartCountsQuery(StringInfo sql, SpiArgs *args, const char *what, char grain,
 							 const SearchFilters *f);
-static TimestampTz NewestBucket(const SearchFilters *f, char grain, TimestampTz hi);
+static int	DayOfMonth(TimestampTz ts);
+static int64 SumDaysOfMonth(const SearchFilters *f, char grain, TimestampTz month, int from_day,
+							int to_day);
+static int64 SumDays(const SearchFilters *f, char grain, TimestampTz s1, TimestampTz s2);
+static TimestampTz NewestDay(const SearchFilters *f, char grain, TimestampTz hi);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -153,28 +157,112 @@ SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2)
 	return SpiFirstDatum(&d) ? DatumGetInt64(DirectFunctionCall1(numeric_int8, d)) : 0;
 }
 
-/* Sum of the summary rows of one grain over buckets in [b1, b2) and [b3, b4). */
-static int64
-SumCounts(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2,
-		  TimestampTz b3, TimestampTz b4)
+/* The UTC day of the month of a finite ts, 1 to 31. */
+static int
+DayOfMonth(TimestampTz ts)
 {
-	return SumRange(f, grain, b1, b2) + SumRange(f, grain, b3, b4);
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return tm.tm_mday;
 }
 
-/* Start of the newest bucket of a grain with events matching the filters, before hi. */
-static TimestampTz
-NewestBucket(const SearchFilters *f, char grain, TimestampTz hi)
+/*
+ * Sum of the days [from_day, to_day) of one month (its start) in the rows
+ * of a grain with per-day counts.
+ */
+static int64
+SumDaysOfMonth(const SearchFilters *f, char grain, TimestampTz month, int from_day, int to_day)
 {
 	StringInfoData sql;
 	SpiArgs		args = {0};
 	Datum		d;
 
-	StartCountsQuery(&sql, &args, "pg_catalog.max(c.bucket)", grain, f);
-	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.<) $%d",
-					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(hi)));
+	if (from_day >= to_day)
+		return 0;
+	StartCountsQuery(&sql, &args, "pg_catalog.sum(auditlog.day_counts_sum(c.days, $3, $4))", grain, f);
+	SpiArg(&args, INT4OID, Int32GetDatum(from_day));
+	SpiArg(&args, INT4OID, Int32GetDatum(to_day));
+	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.=) $%d",
+					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(month)));
 	AppendCountFilters(&sql, &args, f);
 	SpiQuery(sql.data, &args, 1);
-	return SpiFirstDatum(&d) ? DatumGetTimestampTz(d) : DT_NOBEGIN;
+	return SpiFirstDatum(&d) ? DatumGetInt64(DirectFunctionCall1(numeric_int8, d)) : 0;
+}
+
+/*
+ * Sum of the UTC days [s1, s2) (day starts, or infinite) in the rows of a
+ * grain with per-day counts: the whole months from the rows' totals, the
+ * days of the months at the ends from their per-day counts.
+ */
+static int64
+SumDays(const SearchFilters *f, char grain, TimestampTz s1, TimestampTz s2)
+{
+	TimestampTz m1,
+				m2;
+	int64		total = 0;
+
+	if (s1 >= s2)
+		return 0;
+	m1 = UtcBoundary(s1, true, true);
+	m2 = UtcBoundary(s2, true, false);
+	if (m1 > m2)
+		/* both ends in one month, m2's */
+		return SumDaysOfMonth(f, grain, m2, DayOfMonth(s1), DayOfMonth(s2));
+	total = SumRange(f, grain, m1, m2);
+	if (s1 < m1)
+		total += SumDaysOfMonth(f, grain, UtcBoundary(s1, true, false), DayOfMonth(s1),
+								DAYS_PER_MONTH_MAX + 1);
+	if (s2 > m2)
+		total += SumDaysOfMonth(f, grain, m2, 1, DayOfMonth(s2));
+	return total;
+}
+
+/*
+ * Start of the newest UTC day before hi holding events that match the
+ * filters, from a grain with per-day counts (-infinity: none): the newest
+ * month with a match, then its last day with one.
+ */
+static TimestampTz
+NewestDay(const SearchFilters *f, char grain, TimestampTz hi)
+{
+	while (true)
+	{
+		StringInfoData sql;
+		SpiArgs		args = {0};
+		Datum		d;
+		TimestampTz month;
+		int			before_day = DAYS_PER_MONTH_MAX + 1;
+
+		StartCountsQuery(&sql, &args, "pg_catalog.max(c.bucket)", grain, f);
+		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.<) $%d",
+						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(hi)));
+		AppendCountFilters(&sql, &args, f);
+		SpiQuery(sql.data, &args, 1);
+		if (!SpiFirstDatum(&d))
+			return DT_NOBEGIN;
+		month = DatumGetTimestampTz(d);
+
+		/* hi within that month: the days that start before hi */
+		if (!TIMESTAMP_IS_NOEND(hi) && UtcBoundary(month + 1, true, true) > hi)
+			before_day = (int) ((hi - month + USECS_PER_DAY - 1) / USECS_PER_DAY) + 1;
+
+		args.n = 0;
+		StartCountsQuery(&sql, &args, "pg_catalog.max(auditlog.day_counts_last(c.days, $3))", grain, f);
+		SpiArg(&args, INT4OID, Int32GetDatum(before_day));
+		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.=) $%d",
+						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(month)));
+		AppendCountFilters(&sql, &args, f);
+		SpiQuery(sql.data, &args, 1);
+		if (SpiFirstDatum(&d))
+			return month + (int64) (DatumGetInt32(d) - 1) * USECS_PER_DAY;
+		/* every match of that month is at hi or after: look before it */
+		hi = month;
+	}
 }
 
 /* b - a, as a double: the ends may be infinite. */
@@ -224,8 +312,9 @@ EdgeCounts(const SearchFilters *f, TimestampTz lo, TimestampTz hi, TimestampTz s
 
 /*
  * The time of the oldest event: the oldest summarized day holding events
- * (summaries give the day, a scan of that day's blocks the time), and the
- * events above the watermark, whose blocks the id index finds.
+ * (summaries give the month and its days, a scan of that day's blocks the
+ * time), and the events above the watermark, whose blocks the id index
+ * finds.
  */
 static TimestampTz
 OldestEvent(int64 upto)
@@ -236,14 +325,25 @@ OldestEvent(int64 upto)
 	TimestampTz oldest = DT_NOEND;
 	Datum		d;
 
-	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_DAY, &all);
+	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_MONTH, &all);
 	appendStringInfoString(&sql, " AND c.n OPERATOR(pg_catalog.>) 0");
 	SpiQuery(sql.data, &args, 1);
 	if (SpiFirstDatum(&d))
 	{
+		TimestampTz month = DatumGetTimestampTz(d);
+		TimestampTz day;
+
 		args.n = 0;
 		SpiArg(&args, TIMESTAMPTZOID, d);
-		SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(DatumGetTimestampTz(d) + USECS_PER_DAY));
+		SpiQuery(psprintf("SELECT pg_catalog.min(u.i) FROM auditlog.event_counts c,"
+						  " pg_catalog.unnest(c.days) WITH ORDINALITY AS u(n, i)"
+						  " WHERE c.grain OPERATOR(pg_catalog.=) '%c' AND c.actor_ref OPERATOR(pg_catalog.=) 0"
+						  " AND c.bucket OPERATOR(pg_catalog.=) $1 AND u.n OPERATOR(pg_catalog.>) 0",
+						  GRAIN_MONTH), &args, 1);
+		day = month + (SpiFirstDatum(&d) ? DatumGetInt64(d) - 1 : 0) * USECS_PER_DAY;
+		args.n = 0;
+		SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(day));
+		SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(day + USECS_PER_DAY));
 		SpiArg(&args, INT8OID, Int64GetDatum(upto));
 		SpiQuery("SELECT pg_catalog.min(e.occurred_at) FROM auditlog.event_store e"
 				 " WHERE e.occurred_at OPERATOR(pg_catalog.>=) $1 AND e.occurred_at OPERATOR(pg_catalog.<) $2"
@@ -323,16 +423,18 @@ AuditUsedRefs(Datum org_refs, bool all_orgs, Datum *actors, Datum *actions, Datu
  *
  * The events up to the summaries' watermark are counted from
  * auditlog.event_counts where whole buckets fit in the range: UTC months,
- * then UTC days (per-actor counts exist per month only); what remains at the
+ * then UTC days (per actor with other filters, months only); what remains at the
  * edges of the range (the parts of days the session's time zone cuts, or of
  * months for an actor) is counted from the events. The events above the
  * watermark are counted from the events too. A resource id is not in the
- * summaries: its count always comes from the events.
+ * summaries: its count always comes from the events (and so does every
+ * count on a 0.1.0 database not updated yet, AuditSummariesReadable).
  *
- * Also sets *newest to the start of the newest summarized day holding a
- * match when nothing matches above the watermark (else -infinity): the page
- * search starts there. (Per actor with other filters only months exist:
- * too coarse a start.)
+ * Also sets *newest (when not NULL) to the start of the newest summarized
+ * day holding a match when nothing matches above the watermark and the
+ * range is more than two days (else -infinity): the page search starts
+ * there. (Per actor with other filters only months exist: too coarse a
+ * start.)
  */
 int64
 AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
@@ -340,20 +442,22 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
 	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
 	TimestampTz s1,
-				s2,
-				m1,
-				m2;
+				s2;
 	int64		upto;
 	int64		total;
 	int64		tail = 0;
 	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type &&
 		!f->has_org && !f->has_org_set;
 
-	*newest = DT_NOBEGIN;
+	if (newest)
+		*newest = DT_NOBEGIN;
 	if (f->nothing || lo >= hi)
 		return 0;
-	/* no condition on the id, so that a resource alone is an index-only count */
-	if (f->resource_id)
+	/*
+	 * No condition on the id, so that a resource alone is an index-only
+	 * count; and every event by hand where the summaries are of 0.1.0.
+	 */
+	if (f->resource_id || !AuditSummariesReadable())
 		return SearchCountEvents(f, lo, hi, hi, hi, -1, false);
 
 	upto = AuditSummarizedUpto();
@@ -361,32 +465,27 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	if (TIMESTAMP_IS_NOBEGIN(lo) && TIMESTAMP_IS_NOEND(hi))
 	{
 		/* all time: one bucket per combination */
-		total = SumCounts(f, f->has_actor ? GRAIN_ACTOR_ALL : GRAIN_ALL, lo, hi, hi, hi);
+		total = SumRange(f, f->has_actor ? GRAIN_ACTOR_ALL : GRAIN_ALL, lo, hi);
 	}
 	else if (actor_only)
 	{
 		/* an actor alone (and maybe an outcome): per actor and day */
 		SummaryEdges(lo, hi, false, &s1, &s2);
-		total = SumCounts(f, GRAIN_ACTOR_DAY, s1, s2, s2, s2);
+		total = SumDays(f, GRAIN_ACTOR_OUTCOME, s1, s2);
 		total += EdgeCounts(f, lo, hi, s1, s2, upto);
 	}
 	else if (f->has_actor)
 	{
 		/* an actor with other filters: per month; the edges by hand */
 		SummaryEdges(lo, hi, true, &s1, &s2);
-		total = SumCounts(f, GRAIN_ACTOR_MONTH, s1, s2, s2, s2);
+		total = SumRange(f, GRAIN_ACTOR_MONTH, s1, s2);
 		total += EdgeCounts(f, lo, hi, s1, s2, upto);
 	}
 	else
 	{
-		/* days [s1, s2), and within them whole UTC months [m1, m2) */
+		/* days [s1, s2): whole UTC months, and the days of the others */
 		SummaryEdges(lo, hi, false, &s1, &s2);
-		m1 = UtcBoundary(s1, true, true);
-		m2 = UtcBoundary(s2, true, false);
-		if (m1 >= m2)
-			m1 = m2 = s2;
-		total = SumCounts(f, GRAIN_MONTH, m1, m2, m2, m2);
-		total += SumCounts(f, GRAIN_DAY, s1, m1, m2, s2);
+		total = SumDays(f, GRAIN_MONTH, s1, s2);
 		total += EdgeCounts(f, lo, hi, s1, s2, upto);
 	}
 	/* the events above the watermark, if the sequence went past it */
@@ -395,11 +494,14 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	total += tail;
 
 	/*
-	 * Where the page should start looking: the newest summarized bucket with
-	 * a match, when no newer event waits above the watermark.
+	 * Where the page should start looking: the newest summarized day with a
+	 * match, when no newer event waits above the watermark, and the range
+	 * is longer than a couple of days (a shorter one is searched from its
+	 * end at once).
 	 */
-	if (tail == 0 && total > 0 && (actor_only || !f->has_actor))
-		*newest = NewestBucket(f, actor_only ? GRAIN_ACTOR_DAY : GRAIN_DAY, hi);
+	if (newest && tail == 0 && total > 0 && (actor_only || !f->has_actor) &&
+		Span(lo, hi) > 2.0 * USECS_PER_DAY)
+		*newest = NewestDay(f, actor_only ? GRAIN_ACTOR_OUTCOME : GRAIN_MONTH, hi);
 	return total;
 }
 
@@ -413,11 +515,10 @@ AuditReadLogState(AuditLogState *state)
 {
 	SearchFilters all = {0};
 	SpiArgs		args = {0};
-	TimestampTz newest;
 	Datum		d;
 	int64		upto = AuditSummarizedUpto();
 
-	state->events = AuditCountEvents(&all, &newest);
+	state->events = AuditCountEvents(&all, NULL);
 	SpiArg(&args, INT8OID, Int64GetDatum(upto));
 	SpiQuery("SELECT pg_catalog.count(*) FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.>) $1",
 			 &args, 1);

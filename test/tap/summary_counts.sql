@@ -80,14 +80,15 @@ SELECT count(*) AS n_combos, count(*) FILTER (WHERE from_date IS NOT NULL OR to_
 
 SELECT plan(
       1                         -- the data
-    + 2 + 6 + :n_combos * 2 + :n_dated * 2   -- part of the events summarized
-    + 1 + 6 + :n_combos * 3 + 3 * :n_dated * 3 -- all of them
+    + 2 + 8 + :n_combos * 2 + :n_dated * 2   -- part of the events summarized
+    + 1 + 8 + :n_combos * 3 + 3 * :n_dated * 3 -- all of them
     + 2 * :n_combos             -- paging through
     + 2 + :n_combos * 3         -- late events, before summarize()
-    + 1 + 6 + :n_combos * 3 + :n_dated * 2   -- and after
-    + 8 + 6 + 1 + 2 * :n_combos * 2 -- rolled back
+    + 1 + 8 + :n_combos * 3 + :n_dated * 2   -- and after
+    + 8 + 8 + 1 + 2 * :n_combos * 2 -- rolled back
     + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
+    + 4 + 5 + 3 + 2 + 2 + 4     -- the per-day counts
 );
 
 SELECT is((SELECT count(*) FROM auditlog.events WHERE details ? 'n'), 4000::bigint,
@@ -259,6 +260,66 @@ SELECT is(auditlog.event_count(actor => 'After Errors'), 1::bigint,
 CALL pg_temp.summarize_all();
 SELECT is(auditlog.event_count(), (SELECT count(*) FROM auditlog.events),
           'and once summarized, all time still counts every event once');
+
+---------------------------------------------------------------------------
+-- The per-day counts of the month rows: what they compute, and what they
+-- refuse.
+---------------------------------------------------------------------------
+SET TimeZone = 'America/New_York';
+CREATE TEMP TABLE feb AS
+SELECT (SELECT auditlog.day_counts(t, n)
+          FROM (VALUES ('2026-02-01 00:00+00'::timestamptz, 2::bigint), ('2026-02-01 23:59+00', 1),
+                       ('2026-02-28 12:00+00', 5), ('2026-01-31 23:00-05', 7)) AS v(t, n)) AS days,
+       (SELECT array_agg(CASE i WHEN 1 THEN 10 WHEN 28 THEN 5 ELSE 0 END::bigint ORDER BY i)
+          FROM generate_series(1, 31) i) AS want;
+SELECT is(days, want, 'day_counts() adds each count to the UTC day of its time, whatever the session''s zone')
+  FROM feb;
+SELECT is(auditlog.day_counts_add(days, days), (SELECT array_agg(x * 2) FROM unnest(want) x),
+          'day_counts_add() adds two per-day counts day by day') FROM feb;
+SELECT is(ARRAY[auditlog.day_counts_sum(days, 1, 2), auditlog.day_counts_sum(days, 1, 32),
+                auditlog.day_counts_sum(days, 2, 28), auditlog.day_counts_sum(days, 28, 29),
+                auditlog.day_counts_sum(days, 5, 5)], '{10, 15, 0, 5, 0}'::bigint[],
+          'day_counts_sum() sums the days [from_day, to_day)') FROM feb;
+SELECT is(ARRAY[auditlog.day_counts_last(days, 32), auditlog.day_counts_last(days, 28),
+                auditlog.day_counts_last(days, 2), auditlog.day_counts_last(days, 1)], '{28, 1, 1, NULL}'::int[],
+          'day_counts_last() is the last day with events before a day, NULL when none is') FROM feb;
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bigint[], 1, 2)', a)),
+          jsonb_build_object('sqlstate', '22023',
+                             'message', 'per-day counts must be a bigint array of 31 elements from 1, without NULLs',
+                             'detail', NULL, 'hint', 'Pass the days column of auditlog.event_counts.'),
+          format('per-day counts %s are refused', label))
+  FROM (VALUES ('{1,2}', 'of 2 days'), ('{}', 'of no day'),
+               ((SELECT array_agg(ARRAY[0, 0]) FROM generate_series(1, 31))::text, 'of two dimensions'),
+               ((SELECT '[0:30]=' || array_agg(0)::text FROM generate_series(1, 31)), 'from 0'),
+               ((SELECT array_agg(CASE WHEN i = 9 THEN NULL ELSE 0 END) FROM generate_series(1, 31) i)::text,
+                'with a NULL')) AS v(a, label);
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bigint[], %s, %s)', f.days, b[1], b[2]))->>'sqlstate',
+          '22023', format('day_counts_sum() refuses days %s to %s', b[1], b[2]))
+  FROM feb f, (VALUES ('{0,5}'::int[]), ('{5,33}'), ('{6,5}')) AS v(b);
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_last(%L::bigint[], %s)', f.days, b)),
+          jsonb_build_object('sqlstate', '22023', 'message', format('days 1 to %s are not a range of days of a month', b),
+                             'detail', NULL, 'hint', 'Pass a first day from 1 and an end day after it, at most 32.'),
+          format('day_counts_last() refuses day %s', b))
+  FROM feb f, (VALUES (0), (33)) AS v(b);
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_add(%L::bigint[], %L::bigint[])',
+                                  f.days, (SELECT array_agg(CASE WHEN i = 1 THEN -11 ELSE 0 END ORDER BY i)
+                                             FROM generate_series(1, 31) i)))->>'message',
+          'auditlog: the summaries do not hold the events being removed',
+          'day_counts_add() refuses to take a day below zero') FROM feb f;
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_add(%L::bigint[], %L::bigint[])', f.days,
+                                  array_fill(9223372036854775807::bigint, ARRAY[31]))) - 'detail',
+          jsonb_build_object('sqlstate', '22003', 'message', 'a per-day count is out of the range of bigint',
+                             'hint', 'A day''s count must stay within -9223372036854775808 to 9223372036854775807.'),
+          'day_counts_add() refuses a day past the range of bigint') FROM feb f;
+SELECT is(pg_temp.error_of('SELECT auditlog.day_counts_step(NULL, now(), 1)')->>'sqlstate', '0A000',
+          'day_counts_step() called outside its aggregate is an error');
+SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, 1) FROM (VALUES ('infinity'::timestamptz)) v(t)$$)->>'sqlstate',
+          '22008', 'day_counts() of an infinite time is an error');
+SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, NULL) FROM (VALUES (now())) v(t)$$)->>'sqlstate',
+          '22004', 'day_counts() of a NULL count is an error');
+SELECT ok(NOT bool_or(has_function_privilege('public', p.oid, 'EXECUTE')),
+          'PUBLIC may not call the per-day count functions')
+  FROM pg_proc p WHERE p.pronamespace = 'auditlog'::regnamespace AND p.proname LIKE 'day\_counts%';
 
 SELECT * FROM finish();
 

@@ -32,9 +32,36 @@ SELECT auditlog.register_table('ticket');
 INSERT INTO ticket VALUES ('eu', 1, 'Login fails');
 TRUNCATE ticket;
 
--- the summaries: a horizon, then the watermark moved to it
-SELECT auditlog.summarize();
-SELECT auditlog.summarize();
+-- the summaries: the 0.2.0 library leaves those of a 0.1.0 database as
+-- they are until its update (they have a row per day, its have a row per
+-- month): summarize() adds nothing ...
+DO $$
+BEGIN
+    IF auditlog.summarize() <> 0 OR auditlog.summarize() <> 0
+       OR (SELECT summarized_upto FROM auditlog.summary_state) <> 0 THEN
+        RAISE EXCEPTION 'the 0.2.0 library summarized a 0.1.0 database';
+    END IF;
+END
+$$;
+-- ... so they are made here as the 0.1.0 library made them, every grain,
+-- up to the last event (an event below is left above the watermark)
+INSERT INTO auditlog.event_counts
+SELECT g.grain,
+       CASE WHEN g.grain IN ('M', 'U', 'A') THEN e.actor_ref ELSE 0 END,
+       CASE WHEN g.grain IN ('d', 'U') THEN date_trunc('day', e.occurred_at, 'UTC')
+            WHEN g.grain IN ('a', 'A') THEN '-infinity'
+            ELSE date_trunc('month', e.occurred_at, 'UTC') END,
+       CASE WHEN g.grain = 'U' THEN 0 ELSE e.action_ref END,
+       CASE WHEN g.grain = 'U' THEN 0 ELSE coalesce(e.resource_type_ref, 0) END,
+       CASE WHEN g.grain = 'U' THEN 0 ELSE coalesce(e.org_ref, 0) END,
+       e.outcome, count(*)
+  FROM auditlog.event_store e
+ CROSS JOIN (VALUES ('d'::"char"), ('m'), ('M'), ('U'), ('a'), ('A')) AS g(grain)
+ GROUP BY 1, 2, 3, 4, 5, 6, 7;
+UPDATE auditlog.summary_state
+   SET summarized_upto = (SELECT max(id) FROM auditlog.event_store),
+       pending_upto = (SELECT max(id) FROM auditlog.event_store), pending_xmax = txid_current();
+SELECT auditlog.log_event('auth.logout', actor => 'John Doe', org_id => 'acme');
 
 -- the 0.2.0 library reads a 0.1.0 database before its update (the outcome
 -- operators are still in schema auditlog then)

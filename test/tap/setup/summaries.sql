@@ -41,25 +41,32 @@ END
 $$;
 
 -- The summaries, grain by grain, are the counts of the events up to the
--- watermark, recomputed from auditlog.event_store.
+-- watermark, recomputed from auditlog.event_store: the totals of every row,
+-- and the per-day counts of the month rows ('m', 'U'), day by day.
 CREATE FUNCTION pg_temp.summaries_exact(stage text) RETURNS SETOF text LANGUAGE plpgsql AS
 $$
 DECLARE
     g record;
 BEGIN
     FOR g IN SELECT * FROM (VALUES
-            ('d', '0', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per UTC day', false),
-            ('m', '0', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per UTC month', false),
-            ('M', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor and UTC month', false),
-            ('U', 'e.actor_ref', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per actor, UTC day and outcome', true),
-            ('a', '0', $q$'-infinity'::timestamptz$q$, 'of all time', false),
-            ('A', 'e.actor_ref', $q$'-infinity'::timestamptz$q$, 'per actor, of all time', false))
-            AS v(grain, actor, bucket, label, actor_day)
+            ('m', '0', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per UTC month', false, false),
+            ('m', '0', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per UTC day', false, true),
+            ('M', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor and UTC month', false, false),
+            ('U', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor, UTC month and outcome', true, false),
+            ('U', 'e.actor_ref', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per actor, UTC day and outcome', true, true),
+            ('a', '0', $q$'-infinity'::timestamptz$q$, 'of all time', false, false),
+            ('A', 'e.actor_ref', $q$'-infinity'::timestamptz$q$, 'per actor, of all time', false, false))
+            AS v(grain, actor, bucket, label, actor_day, by_day)
     LOOP
         RETURN NEXT set_eq(
-            format($q$SELECT c.actor_ref, c.bucket, c.action_ref, c.resource_type_ref, c.org_ref,
-                             c.outcome::text, c.n
-                        FROM auditlog.event_counts c WHERE c.grain = %L$q$, g.grain),
+            format($q$SELECT c.actor_ref, %s AS bucket, c.action_ref, c.resource_type_ref, c.org_ref,
+                             c.outcome::text, %s AS n
+                        FROM auditlog.event_counts c %s WHERE c.grain = %L %s$q$,
+                   CASE WHEN g.by_day THEN $q$c.bucket + (u.i - 1) * interval '24 hours'$q$ ELSE 'c.bucket' END,
+                   CASE WHEN g.by_day THEN 'u.n' ELSE 'c.n' END,
+                   CASE WHEN g.by_day THEN ', unnest(c.days) WITH ORDINALITY AS u(n, i)' ELSE '' END,
+                   g.grain,
+                   CASE WHEN g.by_day THEN 'AND u.n <> 0' ELSE '' END),
             format($q$SELECT %s AS actor_ref, %s AS bucket, %s AS action_ref,
                              %s AS resource_type_ref,
                              %s AS org_ref, e.outcome::text, count(*) AS n
@@ -71,6 +78,9 @@ BEGIN
                    CASE WHEN g.actor_day THEN '0' ELSE 'coalesce(e.org_ref, 0)' END),
             format('%s: the counts %s are those of the events up to the watermark', stage, g.label));
     END LOOP;
+    RETURN NEXT is((SELECT count(*) FROM auditlog.event_counts c
+                     WHERE c.days IS NOT NULL AND c.n <> (SELECT sum(x) FROM unnest(c.days) x)),
+                   0::bigint, format('%s: every month row''s total is the sum of its days', stage));
 END
 $$;
 
