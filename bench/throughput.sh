@@ -6,6 +6,10 @@
 #   bash bench/throughput.sh                # throwaway cluster of $PG_CONFIG's server
 #   BENCH_USE_ENV=1 bash bench/throughput.sh  # use the server PGHOST/PGPORT/PGUSER point to
 #
+# The throwaway cluster runs without auditlog's maintenance worker: the worker would
+# summarize what the timed summarize() calls are there to summarize, and compete with the
+# timed writes (with BENCH_USE_ENV=1, set auditlog.maintenance_worker = off yourself).
+#
 # Each round, in this order, each timed statement in a fresh session that first makes one
 # rolled-back call of the same function (library loaded, caches filled):
 #   log_event     SELECT count(auditlog.log_event(...)) FROM bench_tp.inputs   (N calls)
@@ -48,7 +52,7 @@ if [[ ${BENCH_USE_ENV:-0} != 1 ]]; then
     # shellcheck disable=SC2086
     exec bash "$HERE/../tools/tmpcluster.sh" \
         -o shared_buffers=512MB -o max_wal_size=8GB -o checkpoint_timeout=30min \
-        -o autovacuum=off ${BENCH_PG_OPTS:-} \
+        -o autovacuum=off -o auditlog.maintenance_worker=off ${BENCH_PG_OPTS:-} \
         -- env BENCH_USE_ENV=1 bash "${BASH_SOURCE[0]}" "$@"
 fi
 if [[ -n ${TMPCLUSTER_BINDIR:-} ]]; then

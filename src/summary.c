@@ -104,45 +104,49 @@ ReadSummaryState(SummaryState *s)
 /*
  * The statement that adds to the counts (sign 1) or takes from them (sign
  * -1) the events "FROM ... e WHERE ..." of 'source' selects, and returns
- * how many there were. The rows go in in key order, grain and month
- * first: the rows a count reads together are written together, and the
- * key's index is filled in order rather than all over.
+ * how many there were. The events are counted per UTC day and
+ * combination first (agg), then each grain is an aggregate of those rows
+ * of its own (a hash each, not one sort of every row times every grain).
+ * The rows go in in key order: the rows a count reads together are
+ * written together, and the key's index is filled in order.
  */
 static char *
 CountsSql(const char *source, int sign)
 {
-	return psprintf("WITH agg AS ("
+	return psprintf("WITH agg AS MATERIALIZED ("
 					" SELECT " UTC_DAY_OF("e.occurred_at") " AS day,"
 					" e.actor_ref, e.action_ref,"
 					" COALESCE(e.resource_type_ref, 0) AS rt, COALESCE(e.org_ref, 0) AS org,"
 					" e.outcome, %d OPERATOR(pg_catalog.*) pg_catalog.count(*) AS n"
 					" %s"
 					" GROUP BY 1, 2, 3, 4, 5, 6),"
+					" mon AS MATERIALIZED (SELECT a.*, pg_catalog.date_trunc('month', a.day, 'UTC') AS month"
+					" FROM agg a),"
+					" r AS ("
+					"SELECT '%c'::\"char\" AS grain, 0 AS actor_ref, m.month AS bucket, m.action_ref, m.rt, m.org,"
+					" m.outcome, pg_catalog.sum(m.n) AS n, auditlog.day_counts(m.day, m.n) AS days"
+					" FROM mon m GROUP BY m.month, m.action_ref, m.rt, m.org, m.outcome"
+					" UNION ALL SELECT '%c', m.actor_ref, m.month, m.action_ref, m.rt, m.org, m.outcome,"
+					" pg_catalog.sum(m.n), NULL"
+					" FROM mon m GROUP BY m.actor_ref, m.month, m.action_ref, m.rt, m.org, m.outcome"
+					" UNION ALL SELECT '%c', m.actor_ref, m.month, 0, 0, 0, m.outcome,"
+					" pg_catalog.sum(m.n), auditlog.day_counts(m.day, m.n)"
+					" FROM mon m GROUP BY m.actor_ref, m.month, m.outcome"
+					" UNION ALL SELECT '%c', 0, '-infinity', m.action_ref, m.rt, m.org, m.outcome,"
+					" pg_catalog.sum(m.n), NULL"
+					" FROM mon m GROUP BY m.action_ref, m.rt, m.org, m.outcome"
+					" UNION ALL SELECT '%c', m.actor_ref, '-infinity', m.action_ref, m.rt, m.org, m.outcome,"
+					" pg_catalog.sum(m.n), NULL"
+					" FROM mon m GROUP BY m.actor_ref, m.action_ref, m.rt, m.org, m.outcome),"
 					" ins AS (INSERT INTO auditlog.event_counts AS c"
-					" (grain, bucket, actor_ref, action_ref, resource_type_ref, org_ref, outcome, n, days)"
-					" SELECT g.grain,"
-					" CASE WHEN g.grain IN ('%c', '%c') THEN '-infinity'"
-					" ELSE pg_catalog.date_trunc('month', a.day, 'UTC') END,"
-					" CASE WHEN g.grain IN ('%c', '%c', '%c') THEN a.actor_ref ELSE 0 END,"
-					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.action_ref END,"
-					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.rt END,"
-					" CASE WHEN g.grain OPERATOR(pg_catalog.=) '%c' THEN 0 ELSE a.org END,"
-					" a.outcome, pg_catalog.sum(a.n),"
-					" auditlog.day_counts(a.day, a.n) FILTER (WHERE g.grain IN ('%c', '%c'))"
-					" FROM agg a CROSS JOIN (VALUES ('%c'::\"char\"), ('%c'), ('%c'), ('%c'), ('%c'))"
-					" AS g(grain)"
-					" GROUP BY 1, 2, 3, 4, 5, 6, 7"
-					" ORDER BY 1, 3, 2, 4, 5, 6, 7"
+					" (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome, n, days)"
+					" SELECT * FROM r ORDER BY 1, 2, 3, 4, 5, 6, 7"
 					" ON CONFLICT (grain, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome)"
 					" DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n,"
 					" days = auditlog.day_counts_add(c.days, EXCLUDED.days)"
 					" RETURNING 1)"
 					" SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 OPERATOR(pg_catalog.*) %d FROM agg a",
 					sign, source,
-					GRAIN_ALL, GRAIN_ACTOR_ALL,
-					GRAIN_ACTOR_MONTH, GRAIN_ACTOR_ALL, GRAIN_ACTOR_OUTCOME,
-					GRAIN_ACTOR_OUTCOME, GRAIN_ACTOR_OUTCOME, GRAIN_ACTOR_OUTCOME,
-					GRAIN_MONTH, GRAIN_ACTOR_OUTCOME,
 					GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_OUTCOME, GRAIN_ALL, GRAIN_ACTOR_ALL,
 					sign);
 }
