@@ -205,7 +205,9 @@ REVOKE EXECUTE ON FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigin
 -- The rows per day, over all actors ('d') and per actor with the outcome
 -- alone ('U'), become the days of one row per month ('m', 'U'); the 0.1.0
 -- month rows over all actors are the sums of those days, made again from
--- them. The watermark stays: the counts are the same.
+-- them; and the new rows per month and outcome alone over all actors ('U',
+-- actor 0) are the sums of the days over all actors. The watermark stays:
+-- the counts are the same.
 ALTER TABLE auditlog.event_counts ADD COLUMN days bigint[];
 WITH old AS (
     DELETE FROM auditlog.event_counts c WHERE c.grain IN ('d', 'm', 'U') RETURNING c.*)
@@ -216,7 +218,13 @@ SELECT CASE WHEN o.grain = 'd' THEN 'm' ELSE 'U' END, o.actor_ref,
        o.org_ref, o.outcome, pg_catalog.sum(o.n), auditlog.day_counts(o.bucket, o.n)
   FROM old o
  WHERE o.grain IN ('d', 'U')
- GROUP BY 1, 2, 3, 4, 5, 6, 7;
+ GROUP BY 1, 2, 3, 4, 5, 6, 7
+UNION ALL
+SELECT 'U', 0, pg_catalog.date_trunc('month', o.bucket, 'UTC'), 0, 0, 0, o.outcome,
+       pg_catalog.sum(o.n), auditlog.day_counts(o.bucket, o.n)
+  FROM old o
+ WHERE o.grain = 'd'
+ GROUP BY 3, 7;
 ALTER TABLE auditlog.event_counts
     DROP CONSTRAINT event_counts_pkey,
     ADD CONSTRAINT event_counts_pkey

@@ -638,8 +638,8 @@ REVOKE EXECUTE ON FUNCTION auditlog.filter_options() FROM PUBLIC;
 -- of it (days: slot i is day i), for every combination of action,
 -- resource type (0: none), organisation (0: none) and outcome, over all
 -- actors (grain 'm'; actor_ref 0); per actor and month ('M', no days); per
--- actor, month and day with the outcome alone ('U'; action, type and org
--- 0); and all-time totals (bucket -infinity), over all actors ('a') and per
+-- actor, and over all actors (actor_ref 0), month and day with the outcome
+-- alone ('U'; action, type and org 0); and all-time totals (bucket -infinity), over all actors ('a') and per
 -- actor ('A'). A row a month keeps them a small part of the store. The key
 -- carries n and days, so that sums are index-only scans. Covers
 -- exactly the events with id <= summary_state.summarized_upto. Derived

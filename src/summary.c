@@ -8,9 +8,10 @@
  * action, resource type, organisation and outcome, over all actors
  * (GRAIN_MONTH); per actor and UTC month (GRAIN_ACTOR_MONTH; per actor and
  * day would cost nearly a row per event); for all time, over all actors
- * (GRAIN_ALL) and per actor (GRAIN_ACTOR_ALL); and per actor, month and
- * day with the outcome alone (GRAIN_ACTOR_OUTCOME), for the common "this
- * user, these days". A row a month, not a day, keeps them a small part of
+ * (GRAIN_ALL) and per actor (GRAIN_ACTOR_ALL); and per actor, and over
+ * all actors (actor 0), per month and day with the outcome alone
+ * (GRAIN_ACTOR_OUTCOME), for the common "this user, these days" and "these
+ * days": a few rows a month. A row a month, not a day, keeps them a small part of
  * the store. They cover exactly the events whose id is at most
  * auditlog.summary_state.summarized_upto; a count adds the events above
  * that watermark by scanning them, so counts are exact whatever the
@@ -132,6 +133,9 @@ CountsSql(const char *source, int sign)
 					" UNION ALL SELECT '%c', m.actor_ref, m.month, 0, 0, 0, m.outcome,"
 					" pg_catalog.sum(m.n), auditlog.day_counts(m.day, m.n)"
 					" FROM mon m GROUP BY m.actor_ref, m.month, m.outcome"
+					" UNION ALL SELECT '%c', 0, m.month, 0, 0, 0, m.outcome,"
+					" pg_catalog.sum(m.n), auditlog.day_counts(m.day, m.n)"
+					" FROM mon m GROUP BY m.month, m.outcome"
 					" UNION ALL SELECT '%c', 0, '-infinity', m.action_ref, m.rt, m.org, m.outcome,"
 					" pg_catalog.sum(m.n), NULL"
 					" FROM mon m GROUP BY m.action_ref, m.rt, m.org, m.outcome"
@@ -147,8 +151,8 @@ CountsSql(const char *source, int sign)
 					" RETURNING 1)"
 					" SELECT COALESCE(pg_catalog.sum(a.n), 0)::pg_catalog.int8 OPERATOR(pg_catalog.*) %d FROM agg a",
 					sign, source,
-					GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_OUTCOME, GRAIN_ALL, GRAIN_ACTOR_ALL,
-					sign);
+					GRAIN_MONTH, GRAIN_ACTOR_MONTH, GRAIN_ACTOR_OUTCOME, GRAIN_ACTOR_OUTCOME, GRAIN_ALL,
+					GRAIN_ACTOR_ALL, sign);
 }
 
 /*

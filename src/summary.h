@@ -21,7 +21,7 @@
  */
 #define GRAIN_MONTH			'm'	/* per UTC month and day, over all actors */
 #define GRAIN_ACTOR_MONTH	'M'	/* per actor and UTC month */
-#define GRAIN_ACTOR_OUTCOME	'U'	/* per actor, UTC month and day, and outcome alone */
+#define GRAIN_ACTOR_OUTCOME	'U'	/* per actor (0: all), UTC month and day, outcome alone */
 #define GRAIN_ALL			'a'	/* all time, over all actors */
 #define GRAIN_ACTOR_ALL		'A'	/* all time, per actor */
 

@@ -325,7 +325,7 @@ OldestEvent(int64 upto)
 	TimestampTz oldest = DT_NOEND;
 	Datum		d;
 
-	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_MONTH, &all);
+	StartCountsQuery(&sql, &args, "pg_catalog.min(c.bucket)", GRAIN_ACTOR_OUTCOME, &all);
 	appendStringInfoString(&sql, " AND c.n OPERATOR(pg_catalog.>) 0");
 	SpiQuery(sql.data, &args, 1);
 	if (SpiFirstDatum(&d))
@@ -339,7 +339,7 @@ OldestEvent(int64 upto)
 						  " pg_catalog.unnest(c.days) WITH ORDINALITY AS u(n, i)"
 						  " WHERE c.grain OPERATOR(pg_catalog.=) '%c' AND c.actor_ref OPERATOR(pg_catalog.=) 0"
 						  " AND c.bucket OPERATOR(pg_catalog.=) $1 AND u.n OPERATOR(pg_catalog.>) 0",
-						  GRAIN_MONTH), &args, 1);
+						  GRAIN_ACTOR_OUTCOME), &args, 1);
 		day = month + (SpiFirstDatum(&d) ? DatumGetInt64(d) - 1 : 0) * USECS_PER_DAY;
 		args.n = 0;
 		SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(day));
@@ -446,8 +446,8 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	int64		upto;
 	int64		total;
 	int64		tail = 0;
-	bool		actor_only = f->has_actor && !f->has_action && !f->has_resource_type &&
-		!f->has_org && !f->has_org_set;
+	bool		outcome_only = !f->has_action && !f->has_resource_type && !f->has_org &&
+		!f->has_org_set;	/* and maybe an actor */
 
 	if (newest)
 		*newest = DT_NOBEGIN;
@@ -462,17 +462,20 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 
 	upto = AuditSummarizedUpto();
 
-	if (TIMESTAMP_IS_NOBEGIN(lo) && TIMESTAMP_IS_NOEND(hi))
+	if (outcome_only)
 	{
-		/* all time: one bucket per combination */
-		total = SumRange(f, f->has_actor ? GRAIN_ACTOR_ALL : GRAIN_ALL, lo, hi);
-	}
-	else if (actor_only)
-	{
-		/* an actor alone (and maybe an outcome): per actor and day */
+		/*
+		 * No filter but maybe an actor and an outcome: per actor (or all)
+		 * and day, a few rows a month
+		 */
 		SummaryEdges(lo, hi, false, &s1, &s2);
 		total = SumDays(f, GRAIN_ACTOR_OUTCOME, s1, s2);
 		total += EdgeCounts(f, lo, hi, s1, s2, upto);
+	}
+	else if (TIMESTAMP_IS_NOBEGIN(lo) && TIMESTAMP_IS_NOEND(hi))
+	{
+		/* all time: one bucket per combination */
+		total = SumRange(f, f->has_actor ? GRAIN_ACTOR_ALL : GRAIN_ALL, lo, hi);
 	}
 	else if (f->has_actor)
 	{
@@ -499,9 +502,9 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	 * is longer than a couple of days (a shorter one is searched from its
 	 * end at once).
 	 */
-	if (newest && tail == 0 && total > 0 && (actor_only || !f->has_actor) &&
+	if (newest && tail == 0 && total > 0 && (outcome_only || !f->has_actor) &&
 		Span(lo, hi) > 2.0 * USECS_PER_DAY)
-		*newest = NewestDay(f, actor_only ? GRAIN_ACTOR_OUTCOME : GRAIN_MONTH, hi);
+		*newest = NewestDay(f, outcome_only ? GRAIN_ACTOR_OUTCOME : GRAIN_MONTH, hi);
 	return total;
 }
 

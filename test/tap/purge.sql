@@ -70,10 +70,10 @@ SELECT count(*) AS n_combos FROM search_combos \gset
 SELECT plan(
       12                        -- refusals
     + 4                         -- holds
-    + 6 + 8 + :n_combos * 3 + 1 -- a purge with a hold
-    + 5 + 8 + :n_combos * 2 + 1 -- whole months dropped
-    + 4 + 8 + :n_combos * 2 + 1 -- a partition not a whole month
-    + 4 + 8 + :n_combos * 2 + 1 -- events not summarized nor sealed
+    + 6 + 10 + :n_combos * 3 + 1 -- a purge with a hold
+    + 5 + 10 + :n_combos * 2 + 1 -- whole months dropped
+    + 4 + 10 + :n_combos * 2 + 1 -- a partition not a whole month
+    + 4 + 10 + :n_combos * 2 + 1 -- events not summarized nor sealed
     + 6                         -- everything
     + 3                         -- the guards are back
 );

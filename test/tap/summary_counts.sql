@@ -80,12 +80,12 @@ SELECT count(*) AS n_combos, count(*) FILTER (WHERE from_date IS NOT NULL OR to_
 
 SELECT plan(
       1                         -- the data
-    + 2 + 8 + :n_combos * 2 + :n_dated * 2   -- part of the events summarized
-    + 1 + 8 + :n_combos * 3 + 3 * :n_dated * 3 -- all of them
+    + 2 + 10 + :n_combos * 2 + :n_dated * 2   -- part of the events summarized
+    + 1 + 10 + :n_combos * 3 + 3 * :n_dated * 3 -- all of them
     + 2 * :n_combos             -- paging through
     + 2 + :n_combos * 3         -- late events, before summarize()
-    + 1 + 8 + :n_combos * 3 + :n_dated * 2   -- and after
-    + 8 + 8 + 1 + 2 * :n_combos * 2 -- rolled back
+    + 1 + 10 + :n_combos * 3 + :n_dated * 2   -- and after
+    + 8 + 10 + 1 + 2 * :n_combos * 2 -- rolled back
     + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
     + 4 + 5 + 3 + 2 + 2 + 4     -- the per-day counts

@@ -54,6 +54,8 @@ BEGIN
             ('M', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor and UTC month', false, false),
             ('U', 'e.actor_ref', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per actor, UTC month and outcome', true, false),
             ('U', 'e.actor_ref', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per actor, UTC day and outcome', true, true),
+            ('U', '0', $q$date_trunc('month', e.occurred_at, 'UTC')$q$, 'per UTC month and outcome', true, false),
+            ('U', '0', $q$date_trunc('day', e.occurred_at, 'UTC')$q$, 'per UTC day and outcome', true, true),
             ('a', '0', $q$'-infinity'::timestamptz$q$, 'of all time', false, false),
             ('A', 'e.actor_ref', $q$'-infinity'::timestamptz$q$, 'per actor, of all time', false, false))
             AS v(grain, actor, bucket, label, actor_day, by_day)
@@ -61,12 +63,15 @@ BEGIN
         RETURN NEXT set_eq(
             format($q$SELECT c.actor_ref, %s AS bucket, c.action_ref, c.resource_type_ref, c.org_ref,
                              c.outcome::text, %s AS n
-                        FROM auditlog.event_counts c %s WHERE c.grain = %L %s$q$,
+                        FROM auditlog.event_counts c %s WHERE c.grain = %L %s %s$q$,
                    CASE WHEN g.by_day THEN $q$c.bucket + (u.i - 1) * interval '24 hours'$q$ ELSE 'c.bucket' END,
                    CASE WHEN g.by_day THEN 'u.n' ELSE 'c.n' END,
                    CASE WHEN g.by_day THEN ', unnest(c.days) WITH ORDINALITY AS u(n, i)' ELSE '' END,
                    g.grain,
-                   CASE WHEN g.by_day THEN 'AND u.n <> 0' ELSE '' END),
+                   CASE WHEN g.by_day THEN 'AND u.n <> 0' ELSE '' END,
+                   -- 'U': per actor, and over all actors as actor 0
+                   CASE WHEN g.grain <> 'U' THEN '' WHEN g.actor = '0' THEN 'AND c.actor_ref = 0'
+                        ELSE 'AND c.actor_ref <> 0' END),
             format($q$SELECT %s AS actor_ref, %s AS bucket, %s AS action_ref,
                              %s AS resource_type_ref,
                              %s AS org_ref, e.outcome::text, count(*) AS n
