@@ -54,7 +54,7 @@ setup() {
         local next=$((10#$m + 1))
         q -c "CREATE TABLE auditlog.event_store_2025$m (LIKE auditlog.event_store INCLUDING DEFAULTS)" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m USING brin (id) WITH (pages_per_range = 16)" \
-          -c "CREATE INDEX ON auditlog.event_store_2025$m USING brin (occurred_at timestamptz_minmax_multi_ops) WITH (pages_per_range = 16)" \
+          -c "CREATE INDEX ON auditlog.event_store_2025$m USING brin (occurred_at timestamptz_minmax_multi_ops (values_per_range = 8)) WITH (pages_per_range = 16)" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m (resource_id, resource_type_ref, occurred_at) WHERE resource_id IS NOT NULL" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m (actor_ref, occurred_at)" \
           -c "CREATE INDEX ON auditlog.event_store_2025$m (action_ref, occurred_at)" \

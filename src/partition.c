@@ -264,7 +264,7 @@ AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
 	SpiExec(psprintf("CREATE INDEX %s ON %s USING brin (occurred_at%s) WITH (pages_per_range = 16)",
 					 quote_identifier(psprintf("%s_occurred_at_idx", name)), part,
 #if PG_VERSION_NUM >= 140000
-					 " timestamptz_minmax_multi_ops"
+					 " timestamptz_minmax_multi_ops (values_per_range = 8)"
 #else
 					 ""
 #endif

@@ -6,7 +6,7 @@ CREATE TABLE auditlog.event_store_202507 (LIKE auditlog.event_store INCLUDING DE
 CREATE INDEX event_store_202507_id_idx ON auditlog.event_store_202507 USING brin (id)
     WITH (pages_per_range = 16);
 CREATE INDEX event_store_202507_occurred_at_idx ON auditlog.event_store_202507
-    USING brin (occurred_at timestamptz_minmax_multi_ops) WITH (pages_per_range = 16);
+    USING brin (occurred_at timestamptz_minmax_multi_ops (values_per_range = 8)) WITH (pages_per_range = 16);
 CREATE INDEX event_store_202507_resource_idx ON auditlog.event_store_202507 (resource_id, resource_type_ref, occurred_at)
     WHERE resource_id IS NOT NULL;
 CREATE INDEX event_store_202507_actor_idx ON auditlog.event_store_202507 (actor_ref, occurred_at);
