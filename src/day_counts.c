@@ -111,11 +111,16 @@ auditlog_day_counts_step(PG_FUNCTION_ARGS)
 	int64	   *slots;
 	int			day;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
+	/*
+	 * Only as a plain aggregate, which keeps the state to itself: as a
+	 * window aggregate, the state changed in place would be a row's result
+	 * too.
+	 */
+	if (AggCheckCallContext(fcinfo, &aggcontext) != AGG_CONTEXT_AGGREGATE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("auditlog.day_counts_step() is the transition of auditlog.day_counts()"),
-				 errhint("Call the aggregate auditlog.day_counts(time, n).")));
+				 errhint("Call the aggregate auditlog.day_counts(time, n), not as a window function.")));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -88,7 +88,7 @@ SELECT plan(
     + 8 + 10 + 1 + 2 * :n_combos * 2 -- rolled back
     + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
-    + 4 + 5 + 3 + 2 + 2 + 4     -- the per-day counts
+    + 4 + 5 + 3 + 2 + 2 + 5     -- the per-day counts
 );
 
 SELECT is((SELECT count(*) FROM auditlog.events WHERE details ? 'n'), 4000::bigint,
@@ -313,6 +313,8 @@ SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_add(%L::bigint[], 
           'day_counts_add() refuses a day past the range of bigint') FROM feb f;
 SELECT is(pg_temp.error_of('SELECT auditlog.day_counts_step(NULL, now(), 1)')->>'sqlstate', '0A000',
           'day_counts_step() called outside its aggregate is an error');
+SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, 1) OVER (ORDER BY t) FROM (VALUES (now())) v(t)$$)->>'sqlstate',
+          '0A000', 'so is day_counts() as a window function');
 SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, 1) FROM (VALUES ('infinity'::timestamptz)) v(t)$$)->>'sqlstate',
           '22008', 'day_counts() of an infinite time is an error');
 SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, NULL) FROM (VALUES (now())) v(t)$$)->>'sqlstate',
