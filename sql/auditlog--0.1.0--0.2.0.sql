@@ -166,17 +166,23 @@ ALTER TABLE auditlog.summary_state REPLICA IDENTITY FULL;
 ---------------------------------------------------------------------------
 
 -- The per-day counts of a month row (days): built by the aggregate
--- day_counts(time, n), added up on conflict by day_counts_add (an error if
--- a day would fall below zero), read by day_counts_sum (days [from, to) of
--- the month) and day_counts_last (the last day before one that holds
+-- day_counts(time, n) from times of one UTC month (its state holds the
+-- month after the days), added up on conflict by day_counts_add (an error
+-- if a day would fall below zero), read by day_counts_sum (days [from, to)
+-- of the month) and day_counts_last (the last day before one that holds
 -- events). For summarize() and the counts of search(), run as the owner.
 CREATE FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint)
 RETURNS bigint[]
     AS 'MODULE_PATHNAME', 'auditlog_day_counts_step'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION auditlog.day_counts_final(bigint[])
+RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_final'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE AGGREGATE auditlog.day_counts(timestamptz, bigint) (
     SFUNC = auditlog.day_counts_step,
-    STYPE = bigint[]
+    STYPE = bigint[],
+    FINALFUNC = auditlog.day_counts_final
 );
 CREATE FUNCTION auditlog.day_counts_add(bigint[], bigint[])
 RETURNS bigint[]
@@ -191,7 +197,7 @@ RETURNS integer
     AS 'MODULE_PATHNAME', 'auditlog_day_counts_last'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON AGGREGATE auditlog.day_counts(timestamptz, bigint) IS
-    'The per-day counts of a month row of auditlog.event_counts: n added to the UTC day of each time';
+    'The per-day counts of a month row of auditlog.event_counts: n added to the UTC day of each time, all of one month';
 COMMENT ON FUNCTION auditlog.day_counts_add(bigint[], bigint[]) IS
     'Two per-day counts added day by day; an error if a day falls below zero';
 COMMENT ON FUNCTION auditlog.day_counts_sum(bigint[], integer, integer) IS
@@ -199,6 +205,7 @@ COMMENT ON FUNCTION auditlog.day_counts_sum(bigint[], integer, integer) IS
 COMMENT ON FUNCTION auditlog.day_counts_last(bigint[], integer) IS
     'The last day before before_day that holds events in a per-day count, or NULL';
 REVOKE EXECUTE ON FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint),
+    auditlog.day_counts_final(bigint[]),
     auditlog.day_counts(timestamptz, bigint),
     auditlog.day_counts_add(bigint[], bigint[]),
     auditlog.day_counts_sum(bigint[], integer, integer),
@@ -211,6 +218,50 @@ REVOKE EXECUTE ON FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigin
 -- actor 0) are the sums of the days over all actors. The watermark stays:
 -- the counts are the same.
 ALTER TABLE auditlog.event_counts ADD COLUMN days bigint[];
+-- Derived data, converted only if it adds up: per day to per month over all
+-- actors, per actor and day to per actor and month, months to all time. If not (edited by hand,
+-- restored in part), the summaries are emptied and the maintenance worker
+-- (or summarize()) makes them again from the events; counts stay exact
+-- meanwhile, counted from the events.
+DO $$
+BEGIN
+    IF EXISTS (
+        SELECT FROM (SELECT pg_catalog.date_trunc('month', c.bucket, 'UTC') AS bucket, c.action_ref,
+                            c.resource_type_ref, c.org_ref, c.outcome, pg_catalog.sum(c.n) AS n
+                       FROM auditlog.event_counts c WHERE c.grain OPERATOR(pg_catalog.=) 'd'
+                      GROUP BY 1, 2, 3, 4, 5) d
+        FULL JOIN (SELECT c.bucket, c.action_ref, c.resource_type_ref, c.org_ref, c.outcome, c.n
+                     FROM auditlog.event_counts c WHERE c.grain OPERATOR(pg_catalog.=) 'm') m
+          USING (bucket, action_ref, resource_type_ref, org_ref, outcome)
+        WHERE COALESCE(d.n, 0) OPERATOR(pg_catalog.<>) COALESCE(m.n, 0))
+    OR EXISTS (
+        SELECT FROM (SELECT c.actor_ref, pg_catalog.date_trunc('month', c.bucket, 'UTC') AS bucket, c.outcome,
+                            pg_catalog.sum(c.n) AS n
+                       FROM auditlog.event_counts c WHERE c.grain OPERATOR(pg_catalog.=) 'U'
+                      GROUP BY 1, 2, 3) d
+        FULL JOIN (SELECT c.actor_ref, c.bucket, c.outcome, pg_catalog.sum(c.n) AS n
+                     FROM auditlog.event_counts c WHERE c.grain OPERATOR(pg_catalog.=) 'M'
+                    GROUP BY 1, 2, 3) m
+          USING (actor_ref, bucket, outcome)
+        WHERE COALESCE(d.n, 0) OPERATOR(pg_catalog.<>) COALESCE(m.n, 0))
+    OR EXISTS (
+        SELECT FROM (SELECT c.grain, c.actor_ref, c.action_ref, c.resource_type_ref, c.org_ref, c.outcome,
+                            pg_catalog.sum(c.n) AS n
+                       FROM auditlog.event_counts c WHERE c.grain IN ('m', 'M')
+                      GROUP BY 1, 2, 3, 4, 5, 6) m
+        FULL JOIN (SELECT CASE WHEN c.grain OPERATOR(pg_catalog.=) 'a' THEN 'm' ELSE 'M' END::"char" AS grain,
+                          c.actor_ref, c.action_ref, c.resource_type_ref, c.org_ref, c.outcome, c.n
+                     FROM auditlog.event_counts c WHERE c.grain IN ('a', 'A')) a
+          USING (grain, actor_ref, action_ref, resource_type_ref, org_ref, outcome)
+        WHERE COALESCE(m.n, 0) OPERATOR(pg_catalog.<>) COALESCE(a.n, 0))
+    OR EXISTS (SELECT FROM auditlog.event_counts c WHERE c.n OPERATOR(pg_catalog.<=) 0)
+    THEN
+        DELETE FROM auditlog.event_counts;
+        UPDATE auditlog.summary_state SET summarized_upto = 0, pending_upto = 0, pending_xmax = 0;
+        RAISE WARNING 'auditlog: the summaries of 0.1.0 did not add up, and are made again from the events';
+    END IF;
+END
+$$;
 WITH old AS (
     DELETE FROM auditlog.event_counts c WHERE c.grain IN ('d', 'm', 'U') RETURNING c.*)
 INSERT INTO auditlog.event_counts

@@ -690,17 +690,23 @@ REVOKE ALL ON auditlog.event_counts, auditlog.summary_state FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.summarize(bigint) FROM PUBLIC;
 
 -- The per-day counts of a month row (days): built by the aggregate
--- day_counts(time, n), added up on conflict by day_counts_add (an error if
--- a day would fall below zero), read by day_counts_sum (days [from, to) of
--- the month) and day_counts_last (the last day before one that holds
+-- day_counts(time, n) from times of one UTC month (its state holds the
+-- month after the days), added up on conflict by day_counts_add (an error
+-- if a day would fall below zero), read by day_counts_sum (days [from, to)
+-- of the month) and day_counts_last (the last day before one that holds
 -- events). For summarize() and the counts of search(), run as the owner.
 CREATE FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint)
 RETURNS bigint[]
     AS 'MODULE_PATHNAME', 'auditlog_day_counts_step'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION auditlog.day_counts_final(bigint[])
+RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'auditlog_day_counts_final'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE AGGREGATE auditlog.day_counts(timestamptz, bigint) (
     SFUNC = auditlog.day_counts_step,
-    STYPE = bigint[]
+    STYPE = bigint[],
+    FINALFUNC = auditlog.day_counts_final
 );
 CREATE FUNCTION auditlog.day_counts_add(bigint[], bigint[])
 RETURNS bigint[]
@@ -715,7 +721,7 @@ RETURNS integer
     AS 'MODULE_PATHNAME', 'auditlog_day_counts_last'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON AGGREGATE auditlog.day_counts(timestamptz, bigint) IS
-    'The per-day counts of a month row of auditlog.event_counts: n added to the UTC day of each time';
+    'The per-day counts of a month row of auditlog.event_counts: n added to the UTC day of each time, all of one month';
 COMMENT ON FUNCTION auditlog.day_counts_add(bigint[], bigint[]) IS
     'Two per-day counts added day by day; an error if a day falls below zero';
 COMMENT ON FUNCTION auditlog.day_counts_sum(bigint[], integer, integer) IS
@@ -723,6 +729,7 @@ COMMENT ON FUNCTION auditlog.day_counts_sum(bigint[], integer, integer) IS
 COMMENT ON FUNCTION auditlog.day_counts_last(bigint[], integer) IS
     'The last day before before_day that holds events in a per-day count, or NULL';
 REVOKE EXECUTE ON FUNCTION auditlog.day_counts_step(bigint[], timestamptz, bigint),
+    auditlog.day_counts_final(bigint[]),
     auditlog.day_counts(timestamptz, bigint),
     auditlog.day_counts_add(bigint[], bigint[]),
     auditlog.day_counts_sum(bigint[], integer, integer),

@@ -24,8 +24,8 @@
 
 #include "summary.h"
 
-static int64 *CheckDays(ArrayType *days);
-static int	DayOfMonth(TimestampTz ts);
+static int64 *CheckDays(ArrayType *days, int nslots);
+static int64 MonthKey(TimestampTz ts, int *day);
 static void CheckDayBounds(int32 from_day, int32 to_day);
 static void AddCount(int64 *sum, int64 n);
 
@@ -36,26 +36,27 @@ static void AddCount(int64 *sum, int64 n);
 
 /*
  * A per-day count array: one dimension of DAYS_PER_MONTH_MAX bigints from
- * 1, no NULL. Returns its slots (without NULLs, the data follows the
- * header: ARR_DATA_PTR's test for a NULL bitmap is not needed).
+ * 1, no NULL (nslots DAYS_PER_MONTH_MAX + 1: the aggregate's state, its
+ * month after the days). Returns its slots (without NULLs, the data
+ * follows the header: ARR_DATA_PTR's test for a NULL bitmap is not needed).
  */
 static int64 *
-CheckDays(ArrayType *days)
+CheckDays(ArrayType *days, int nslots)
 {
 	if (ARR_ELEMTYPE(days) != INT8OID || ARR_NDIM(days) != 1 ||
-		ARR_DIMS(days)[0] != DAYS_PER_MONTH_MAX || ARR_LBOUND(days)[0] != 1 ||
+		ARR_DIMS(days)[0] != nslots || ARR_LBOUND(days)[0] != 1 ||
 		ARR_HASNULL(days))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("per-day counts must be a bigint array of %d elements from 1, without NULLs",
-						DAYS_PER_MONTH_MAX),
+						nslots),
 				 errhint("Pass the days column of auditlog.event_counts.")));
 	return (int64 *) ((char *) days + ARR_OVERHEAD_NONULLS(1));
 }
 
-/* The UTC day of the month of ts, 1 to 31. */
-static int
-DayOfMonth(TimestampTz ts)
+/* The UTC month of ts as year * 12 + month, and *day its day, 1 to 31. */
+static int64
+MonthKey(TimestampTz ts, int *day)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -65,7 +66,8 @@ DayOfMonth(TimestampTz ts)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("a per-day count needs a finite time"),
 				 errhint("Pass the time of an event.")));
-	return tm.tm_mday;
+	*day = tm.tm_mday;
+	return (int64) tm.tm_year * MONTHS_PER_YEAR + tm.tm_mon;
 }
 
 /* [from_day, to_day): days of a month, 1 <= from_day <= to_day <= 32. */
@@ -101,7 +103,7 @@ PG_FUNCTION_INFO_V1(auditlog_day_counts_step);
  * auditlog.day_counts_step(bigint[], timestamptz, bigint) RETURNS bigint[]:
  * the transition of the aggregate auditlog.day_counts(time, n), which adds
  * n to the UTC day of time. The state is the aggregate's own, changed in
- * place.
+ * place: the days, then the month they are of, which every time must share.
  */
 Datum
 auditlog_day_counts_step(PG_FUNCTION_ARGS)
@@ -109,6 +111,7 @@ auditlog_day_counts_step(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext;
 	ArrayType  *state;
 	int64	   *slots;
+	int64		month;
 	int			day;
 
 	/*
@@ -120,30 +123,54 @@ auditlog_day_counts_step(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("auditlog.day_counts_step() is the transition of auditlog.day_counts()"),
-				 errhint("Call the aggregate auditlog.day_counts(time, n), not as a window function.")));
+				 errhint("Call the aggregate auditlog.day_counts(time, n), as a plain aggregate.")));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("auditlog.day_counts() needs a time and a count"),
 				 errhint("Pass the time of the events and how many there are.")));
-	day = DayOfMonth(PG_GETARG_TIMESTAMPTZ(1));
+	month = MonthKey(PG_GETARG_TIMESTAMPTZ(1), &day);
 
 	if (PG_ARGISNULL(0))
 	{
 		MemoryContext old = MemoryContextSwitchTo(aggcontext);
-		Datum		zeros[DAYS_PER_MONTH_MAX];
+		Datum		zeros[DAYS_PER_MONTH_MAX + 1];
 
 		for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
 			zeros[i] = Int64GetDatum(0);
-		state = construct_array(zeros, DAYS_PER_MONTH_MAX, INT8OID, sizeof(int64),
+		zeros[DAYS_PER_MONTH_MAX] = Int64GetDatum(month);
+		state = construct_array(zeros, DAYS_PER_MONTH_MAX + 1, INT8OID, sizeof(int64),
 								FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 		MemoryContextSwitchTo(old);
 	}
 	else
 		state = PG_GETARG_ARRAYTYPE_P(0);
-	slots = CheckDays(state);
+	slots = CheckDays(state, DAYS_PER_MONTH_MAX + 1);
+	if (slots[DAYS_PER_MONTH_MAX] != month)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("auditlog.day_counts() counts the days of one month, and the times are of several"),
+				 errhint("Group by the UTC month of the times.")));
 	AddCount(&slots[day - 1], PG_GETARG_INT64(2));
 	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+PG_FUNCTION_INFO_V1(auditlog_day_counts_final);
+/*
+ * auditlog.day_counts_final(bigint[]) RETURNS bigint[]: the final function
+ * of auditlog.day_counts(): the days of its state, without the month.
+ */
+Datum
+auditlog_day_counts_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	int64	   *slots = CheckDays(state, DAYS_PER_MONTH_MAX + 1);
+	Datum		days[DAYS_PER_MONTH_MAX];
+
+	for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
+		days[i] = Int64GetDatum(slots[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(days, DAYS_PER_MONTH_MAX, INT8OID, sizeof(int64),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 PG_FUNCTION_INFO_V1(auditlog_day_counts_add);
@@ -161,8 +188,8 @@ auditlog_day_counts_add(PG_FUNCTION_ARGS)
 	int64	   *sum;
 	const int64 *add;
 
-	sum = CheckDays(a);
-	add = CheckDays(b);
+	sum = CheckDays(a, DAYS_PER_MONTH_MAX);
+	add = CheckDays(b, DAYS_PER_MONTH_MAX);
 	for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
 	{
 		AddCount(&sum[i], add[i]);
@@ -186,7 +213,7 @@ auditlog_day_counts_sum(PG_FUNCTION_ARGS)
 	const int64 *slots;
 	int64		total = 0;
 
-	slots = CheckDays(days);
+	slots = CheckDays(days, DAYS_PER_MONTH_MAX);
 	CheckDayBounds(from_day, to_day);
 	for (int d = from_day; d < to_day; d++)
 		AddCount(&total, slots[d - 1]);
@@ -206,7 +233,7 @@ auditlog_day_counts_last(PG_FUNCTION_ARGS)
 	int32		before_day = PG_GETARG_INT32(1);
 	const int64 *slots;
 
-	slots = CheckDays(days);
+	slots = CheckDays(days, DAYS_PER_MONTH_MAX);
 	CheckDayBounds(1, before_day);
 	for (int d = before_day - 1; d >= 1; d--)
 		if (slots[d - 1] != 0)

@@ -88,7 +88,7 @@ SELECT plan(
     + 8 + 10 + 1 + 2 * :n_combos * 2 -- rolled back
     + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
-    + 4 + 5 + 3 + 2 + 2 + 5     -- the per-day counts
+    + 4 + 5 + 3 + 2 + 2 + 7     -- the per-day counts
 );
 
 SELECT is((SELECT count(*) FROM auditlog.events WHERE details ? 'n'), 4000::bigint,
@@ -315,6 +315,14 @@ SELECT is(pg_temp.error_of('SELECT auditlog.day_counts_step(NULL, now(), 1)')->>
           'day_counts_step() called outside its aggregate is an error');
 SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, 1) OVER (ORDER BY t) FROM (VALUES (now())) v(t)$$)->>'sqlstate',
           '0A000', 'so is day_counts() as a window function');
+SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, 1)
+                               FROM (VALUES ('2024-01-05 00:00+00'::timestamptz), ('2024-02-05 00:00+00')) v(t)$$),
+          jsonb_build_object('sqlstate', '22023',
+                             'message', 'auditlog.day_counts() counts the days of one month, and the times are of several',
+                             'detail', NULL, 'hint', 'Group by the UTC month of the times.'),
+          'day_counts() refuses times of two months, whose days it would add together');
+SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts_final('{1,2,3}')$$)->>'sqlstate', '22023',
+          'day_counts_final() refuses what is not the aggregate''s state');
 SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, 1) FROM (VALUES ('infinity'::timestamptz)) v(t)$$)->>'sqlstate',
           '22008', 'day_counts() of an infinite time is an error');
 SELECT is(pg_temp.error_of($$SELECT auditlog.day_counts(t, NULL) FROM (VALUES (now())) v(t)$$)->>'sqlstate',
