@@ -232,7 +232,10 @@ ConstraintState(Oid relid, const char *name, bool *validated)
  * triggers and replica identity the default partition has; drops the constraint that
  * made the attach instant. The default partition is locked first and
  * checked again: an event written there for that month since the last
- * step leaves the month to it.
+ * step leaves the month to it. Before it, the store itself is locked as
+ * the attach will lock it: the parent before a partition, the order in
+ * which ANALYZE or VACUUM of the store takes them (the other order ended
+ * a database-wide VACUUM ANALYZE in a deadlock).
  */
 static void
 AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
@@ -242,6 +245,8 @@ AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
 	char	   *lo = BoundLiteral(m->lower);
 	char	   *hi = BoundLiteral(m->upper);
 
+	SpiExec("LOCK TABLE ONLY auditlog.event_store IN SHARE UPDATE EXCLUSIVE MODE", NULL,
+			SPI_OK_UTILITY);
 	if (def)
 	{
 		char	   *defrel = quote_qualified_identifier("auditlog", get_rel_name(def->relid));
