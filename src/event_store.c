@@ -36,7 +36,8 @@ typedef struct IndexSlot
 {
 	Oid			indexoid;
 	IndexInfo  *info;
-	bool		simple;			/* plain columns, no predicate */
+	bool		simple;			/* plain columns, and no predicate but maybe... */
+	AttrNumber	not_null;		/* ... "WHERE column IS NOT NULL" (0: none) */
 } IndexSlot;
 
 /*
@@ -75,6 +76,7 @@ static void EnsureWriteCache(Relation parent);
 static PartSlot *PartitionFor(TimestampTz t);
 static void EnsureIndexes(PartSlot *p, Relation rel);
 static void EnsureSlots(Relation rel, int n);
+static AttrNumber NotNullPredicate(const IndexInfo *ii);
 static void InsertIndexEntries(PartSlot *p, Relation rel, AuditRow **rows, int n);
 static void StorePartRows(PartSlot *p, AuditRow **rows, int n);
 
@@ -191,6 +193,25 @@ PartitionFor(TimestampTz t)
 	return default_part;
 }
 
+/*
+ * The column of a predicate "WHERE column IS NOT NULL" alone (the resource
+ * index's), else 0: such an index takes the plain values of the rows whose
+ * column is set, with no executor state per write.
+ */
+static AttrNumber
+NotNullPredicate(const IndexInfo *ii)
+{
+	NullTest   *nt;
+
+	if (list_length(ii->ii_Predicate) != 1 || !IsA(linitial(ii->ii_Predicate), NullTest))
+		return 0;
+	nt = linitial_node(NullTest, ii->ii_Predicate);
+	if (nt->nulltesttype != IS_NOT_NULL || nt->argisrow || !IsA(nt->arg, Var) ||
+		((Var *) nt->arg)->varattno <= 0 || ((Var *) nt->arg)->varattno > Natts_event_store)
+		return 0;
+	return ((Var *) nt->arg)->varattno;
+}
+
 /* Loads the descriptions of a partition's indexes, once. */
 static void
 EnsureIndexes(PartSlot *p, Relation rel)
@@ -214,7 +235,9 @@ EnsureIndexes(PartSlot *p, Relation rel)
 
 		p->index_slots[i].indexoid = ioid;
 		p->index_slots[i].info = ii;
-		p->index_slots[i].simple = (ii->ii_Expressions == NIL && ii->ii_Predicate == NIL);
+		p->index_slots[i].not_null = NotNullPredicate(ii);
+		p->index_slots[i].simple = (ii->ii_Expressions == NIL &&
+									(ii->ii_Predicate == NIL || p->index_slots[i].not_null != 0));
 		index_close(idx, NoLock);
 		i++;
 	}
@@ -284,6 +307,8 @@ InsertIndexEntries(PartSlot *p, Relation rel, AuditRow **rows, int n)
 
 			if (s->simple)
 			{
+				if (s->not_null != 0 && rows[t]->nulls[s->not_null - 1])
+					continue;
 				for (int k = 0; k < ii->ii_NumIndexAttrs; k++)
 				{
 					int			attno = ii->ii_IndexAttrNumbers[k];
