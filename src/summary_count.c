@@ -37,6 +37,8 @@ static void SummaryEdges(TimestampTz lo, TimestampTz hi, bool month, TimestampTz
 static int64 EdgeCounts(const SearchFilters *f, TimestampTz lo, TimestampTz hi,
 						TimestampTz s1, TimestampTz s2, int64 upto);
 static void AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f);
+static bool RunCountsQuery(StringInfo sql, SpiArgs *args, const SearchFilters *f, Datum *d);
+static int64 RunCountsSum(StringInfo sql, SpiArgs *args, const SearchFilters *f);
 static int64 SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2);
 static void StartCountsQuery(StringInfo sql, SpiArgs *args, const char *what, char grain,
 							 const SearchFilters *f);
@@ -137,13 +139,33 @@ StartCountsQuery(StringInfo sql, SpiArgs *args, const char *what, char grain,
 					 SpiArg(args, INT4OID, Int32GetDatum(f->has_actor ? f->actor_ref : 0)));
 }
 
+/*
+ * Ends a query of StartCountsQuery with the filters and runs it: true, with
+ * *d, when its one value is not NULL.
+ */
+static bool
+RunCountsQuery(StringInfo sql, SpiArgs *args, const SearchFilters *f, Datum *d)
+{
+	AppendCountFilters(sql, args, f);
+	SpiQuery(sql->data, args, 1);
+	return SpiFirstDatum(d);
+}
+
+/* RunCountsQuery of a sum (a numeric, NULL over no rows), as a count. */
+static int64
+RunCountsSum(StringInfo sql, SpiArgs *args, const SearchFilters *f)
+{
+	Datum		d;
+
+	return RunCountsQuery(sql, args, f, &d) ? DatumGetInt64(DirectFunctionCall1(numeric_int8, d)) : 0;
+}
+
 /* Sum of the summary rows of one grain over the buckets in [b1, b2). */
 static int64
 SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2)
 {
 	StringInfoData sql;
 	SpiArgs		args = {0};
-	Datum		d;
 
 	if (b1 >= b2)
 		return 0;
@@ -152,9 +174,7 @@ SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2)
 	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.>=) $%d AND c.bucket OPERATOR(pg_catalog.<) $%d",
 					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b1)),
 					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b2)));
-	AppendCountFilters(&sql, &args, f);
-	SpiQuery(sql.data, &args, 1);
-	return SpiFirstDatum(&d) ? DatumGetInt64(DirectFunctionCall1(numeric_int8, d)) : 0;
+	return RunCountsSum(&sql, &args, f);
 }
 
 /* The UTC day of the month of a finite ts, 1 to 31. */
@@ -180,7 +200,6 @@ SumDaysOfMonth(const SearchFilters *f, char grain, TimestampTz month, int from_d
 {
 	StringInfoData sql;
 	SpiArgs		args = {0};
-	Datum		d;
 
 	if (from_day >= to_day)
 		return 0;
@@ -189,9 +208,7 @@ SumDaysOfMonth(const SearchFilters *f, char grain, TimestampTz month, int from_d
 	SpiArg(&args, INT4OID, Int32GetDatum(to_day));
 	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.=) $%d",
 					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(month)));
-	AppendCountFilters(&sql, &args, f);
-	SpiQuery(sql.data, &args, 1);
-	return SpiFirstDatum(&d) ? DatumGetInt64(DirectFunctionCall1(numeric_int8, d)) : 0;
+	return RunCountsSum(&sql, &args, f);
 }
 
 /*
@@ -241,9 +258,7 @@ NewestDay(const SearchFilters *f, char grain, TimestampTz hi)
 		StartCountsQuery(&sql, &args, "pg_catalog.max(c.bucket)", grain, f);
 		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.<) $%d",
 						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(hi)));
-		AppendCountFilters(&sql, &args, f);
-		SpiQuery(sql.data, &args, 1);
-		if (!SpiFirstDatum(&d))
+		if (!RunCountsQuery(&sql, &args, f, &d))
 			return DT_NOBEGIN;
 		month = DatumGetTimestampTz(d);
 
@@ -256,9 +271,7 @@ NewestDay(const SearchFilters *f, char grain, TimestampTz hi)
 		SpiArg(&args, INT4OID, Int32GetDatum(before_day));
 		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.=) $%d",
 						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(month)));
-		AppendCountFilters(&sql, &args, f);
-		SpiQuery(sql.data, &args, 1);
-		if (SpiFirstDatum(&d))
+		if (RunCountsQuery(&sql, &args, f, &d))
 			return month + (int64) (DatumGetInt32(d) - 1) * USECS_PER_DAY;
 		/* every match of that month is at hi or after: look before it */
 		hi = month;
