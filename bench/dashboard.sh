@@ -36,7 +36,7 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_ -d postgres -c "CREATE DATABASE $db"
 echo "== generating $N events"
 t0=$(date +%s)
-psql_ -d "$db" -v gen=saas -v n="$N" -v chunk="$CHUNK" -f bench/read/setup.sql
+psql_ -d "$db" -v gen=saas -v n="$N" -v chunk="$CHUNK" -v partitions=1 -f bench/read/setup.sql
 psql_ -d "$db" -f bench/read/saas/generate.sql
 psql_ -d "$db" -f bench/read/summarize.sql
 echo "generated in $(( $(date +%s) - t0 )) s"

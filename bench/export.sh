@@ -5,8 +5,9 @@
 #   bash bench/export.sh                    # 1M events, throwaway cluster (tools/tmpcluster.sh)
 #   N=200000 ROUNDS=1 bash bench/export.sh  # a quick look
 #
-# The events are bench/read's (bench/read/generate.sql, through import_event,
-# spread over a year; bench/read/plain.sql makes the plain indexed table
+# The events are bench/read's saas generator's (bench/read/saas/generate.sql,
+# through import_event, spread over a year into the months' partitions;
+# bench/read/plain.sql makes the plain indexed table
 # bench_plain.events of the same rows). Each statement runs ROUNDS times as
 # `COPY (...) TO STDOUT` from psql into a file; the best round counts, in
 # events/s and MB/s of output. export() runs twice per format: in FROM
@@ -41,8 +42,9 @@ now() { date +%s.%N; }
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
 t0=$(now)
-psql_ -v n="$N" -v chunk="$CHUNK" -f "$here/read/generate.sql"
-psql_ -f "$here/read/plain.sql"
+psql_ -v gen=saas -v n="$N" -v chunk="$CHUNK" -v partitions=1 -f "$here/read/setup.sql"
+psql_ -f "$here/read/saas/generate.sql"
+psql_ -v indexes="$here/read/saas/indexes.sql" -f "$here/read/plain.sql"
 echo "generated $N events in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
 
 echo "== correctness"

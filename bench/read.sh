@@ -17,6 +17,9 @@
 #              maintenance worker to catch up (target: within TARGET_WORKER_CATCHUP s of
 #              the import's end; add BENCH_PG_OPTS="-o shared_preload_libraries=auditlog"
 #              for the launcher's worker instead of the one the writers start)
+#   PARTITIONS 1 (default): make the monthly partitions of the generated year with
+#              auditlog.create_partitions() before the import, as an importer of history
+#              would; 0: import into the default partition alone, as without that step
 #   REUSE=1    keep a database's generated data when it already holds the same data set
 #   CHUNK      events per import statement, committed in between (default 100000)
 #   EXPLAIN=1  also print EXPLAIN ANALYZE of every plain query
@@ -39,7 +42,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=bench/targets.sh
 . "$here/targets.sh"
 : "${N:=1000000}" "${GEN:=both}" "${ROUNDS:=5}" "${SUMMARIZE:=1}" "${REUSE:=0}" "${CHUNK:=100000}"
-: "${EXPLAIN:=0}" "${BENCH_DB:=auditlog_read}" "${BENCH_STRICT:=0}"
+: "${EXPLAIN:=0}" "${BENCH_DB:=auditlog_read}" "${BENCH_STRICT:=0}" "${PARTITIONS:=1}"
 export PGTZ="${PGTZ:-UTC}"
 
 usage() { echo "read.sh: $*" >&2; exit 2; }
@@ -57,6 +60,7 @@ for v in ROUNDS CHUNK; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage "$v must be a positive integer, got '${!v}'"
 done
 [[ $SUMMARIZE =~ ^([01]|worker)$ ]] || usage "SUMMARIZE must be 0, 1 or worker"
+[[ $PARTITIONS =~ ^[01]$ ]] || usage "PARTITIONS must be 0 or 1"
 [[ $BENCH_DB =~ ^[a-z_][a-z0-9_]*$ ]] || usage "BENCH_DB must be a plain lower-case name"
 
 if [ "${BENCH_USE_ENV:-0}" != 1 ]; then
@@ -108,13 +112,15 @@ for gen in "${gens[@]}"; do
         have=""
         if [ "$REUSE" = 1 ]; then
             have=$(psql_ -d "$db" -Atc "SELECT gen || ' ' || n || ' ' || (summarize_s IS NOT NULL)::int
+                                               || ' ' || partitions::int
                                           FROM bench_read.meta WHERE ready" 2>/dev/null || true)
         fi
-        if [ "$have" = "$gen $n $SUMMARIZE" ]; then
+        if [ "$have" = "$gen $n $SUMMARIZE $PARTITIONS" ]; then
             echo "reusing the $n events of generator $gen already in $db"
         else
             t0=$(date +%s.%N)
-            psql_ -d "$db" -v gen="$gen" -v n="$n" -v chunk="$CHUNK" -f "$here/read/setup.sql"
+            psql_ -d "$db" -v gen="$gen" -v n="$n" -v chunk="$CHUNK" -v partitions="$PARTITIONS" \
+                -f "$here/read/setup.sql"
             psql_ -d "$db" -f "$here/read/$gen/generate.sql"
             if [ "$SUMMARIZE" = 1 ]; then
                 psql_ -d "$db" -f "$here/read/summarize.sql"

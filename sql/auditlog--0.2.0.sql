@@ -946,6 +946,14 @@ COMMENT ON FUNCTION auditlog.release(text) IS
 REVOKE ALL ON auditlog.hold_store, auditlog.holds, auditlog.seal_purges, auditlog.retention_state
     FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.purge(timestamptz) FROM PUBLIC;
+
+CREATE FUNCTION auditlog.create_partitions(from_date timestamptz, to_date timestamptz)
+RETURNS integer
+    AS 'MODULE_PATHNAME', 'auditlog_create_partitions'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION auditlog.create_partitions(timestamptz, timestamptz) IS
+    'Makes the partitions of the UTC months from from_date up to to_date that have none, before an import; returns how many it made';
+REVOKE EXECUTE ON FUNCTION auditlog.create_partitions(timestamptz, timestamptz) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.hold(text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION auditlog.release(text) FROM PUBLIC;
 

@@ -41,6 +41,9 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "partitioning/partdesc.h"
 #include "utils/builtins.h"
@@ -51,12 +54,16 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "horizon.h"
 #include "owner.h"
 #include "partition.h"
 #include "spi_util.h"
 
 /* How long a step waits for a lock before it leaves the month to the next round. */
 #define PARTITION_LOCK_TIMEOUT	"2s"
+
+/* The most months one call of auditlog.create_partitions() makes. */
+#define CREATE_PARTITIONS_MAX	120
 
 bool		audit_purging = false;
 
@@ -78,7 +85,8 @@ static bool Overlaps(const AuditPartition *parts, int n, const Month *m);
 static bool DefaultHasRows(const AuditPartition *def, const Month *m, bool any);
 static char *BoundLiteral(TimestampTz t);
 static bool ConstraintState(Oid relid, const char *name, bool *validated);
-static void AttachMonth(const AuditPartition *def, const Month *m, const char *constraint);
+static void AttachMonth(const AuditPartition *def, const Month *m, const char *constraint,
+						const char *by);
 static bool MonthStep(const AuditPartition *parts, int n, const Month *m);
 
 /* ------------------------------------------------------------------------
@@ -238,7 +246,7 @@ ConstraintState(Oid relid, const char *name, bool *validated)
  * a database-wide VACUUM ANALYZE in a deadlock).
  */
 static void
-AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
+AttachMonth(const AuditPartition *def, const Month *m, const char *constraint, const char *by)
 {
 	char	   *name = psprintf("event_store_%s", m->suffix);
 	char	   *part = quote_qualified_identifier("auditlog", name);
@@ -293,8 +301,8 @@ AttachMonth(const AuditPartition *def, const Month *m, const char *constraint)
 	SpiExec(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER append_only_truncate,"
 					 " ENABLE ALWAYS TRIGGER restore_statement, REPLICA IDENTITY FULL", part),
 			NULL, SPI_OK_UTILITY);
-	SpiExec(psprintf("COMMENT ON TABLE %s IS 'The events of %04d-%02d (UTC); made by the maintenance worker'",
-					 part, m->year, m->month), NULL, SPI_OK_UTILITY);
+	SpiExec(psprintf("COMMENT ON TABLE %s IS 'The events of %04d-%02d (UTC); made by %s'",
+					 part, m->year, m->month, by), NULL, SPI_OK_UTILITY);
 	SpiExec(psprintf("ALTER TABLE auditlog.event_store ATTACH PARTITION %s FOR VALUES FROM (%s) TO (%s)",
 					 part, lo, hi), NULL, SPI_OK_UTILITY);
 	if (def && constraint)
@@ -324,7 +332,7 @@ MonthStep(const AuditPartition *parts, int n, const Month *m)
 		return false;
 	if (def == NULL || !DefaultHasRows(def, m, true))
 	{
-		AttachMonth(def, m, NULL);
+		AttachMonth(def, m, NULL, "the maintenance worker");
 		return true;
 	}
 	defrel = quote_qualified_identifier("auditlog", get_rel_name(def->relid));
@@ -347,7 +355,7 @@ MonthStep(const AuditPartition *parts, int n, const Month *m)
 		SpiExec(psprintf("ALTER TABLE ONLY %s VALIDATE CONSTRAINT %s", defrel,
 						 quote_identifier(constraint)), NULL, SPI_OK_UTILITY);
 	else
-		AttachMonth(def, m, constraint);
+		AttachMonth(def, m, constraint, "the maintenance worker");
 	return true;
 }
 
@@ -430,4 +438,191 @@ AuditPartitionStep(void)
 	}
 	AuditFinishAsOwner(&st);
 	return did;
+}
+
+/* ------------------------------------------------------------------------
+ * making the partitions of a range of months on request
+ * ------------------------------------------------------------------------
+ */
+
+/* The UTC year and month of a time, as a Month. */
+static void
+MonthOf(Month *m, TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	SetMonth(m, tm.tm_year, tm.tm_mon);
+}
+
+/*
+ * Makes the partitions of the UTC months that [from, to) touches and that
+ * have none, in the caller's transaction, and returns how many it made.
+ * A month whose events are in the default partition already keeps them
+ * there (a NOTICE says so). Unlike the worker's steps, which give up after
+ * a short lock_timeout, it waits for its locks: it is called by hand, before
+ * an import. When the default partition holds events, one CHECK
+ * constraint per month, added in one ALTER TABLE, validates them all in a
+ * single scan (under the lock the attaches would take anyway), so that no
+ * attach scans the default partition again.
+ */
+static int
+CreatePartitions(TimestampTz from, TimestampTz to)
+{
+	AuditOwnerState st;
+	Relation	parent;
+	AuditPartition *parts;
+	const AuditPartition *def;
+	Month		first;
+	Month		last;
+	Month	   *months;
+	int			n;
+	int			span;
+	int			k = 0;
+	bool		default_empty;
+
+	MonthOf(&first, from);
+	MonthOf(&last, to - 1);
+	span = (last.year - first.year) * MONTHS_PER_YEAR + last.month - first.month + 1;
+	if (span > CREATE_PARTITIONS_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("from_date to to_date covers %d months, more than %d", span,
+						CREATE_PARTITIONS_MAX),
+				 errhint("Make the partitions of at most %d months per call.",
+						 CREATE_PARTITIONS_MAX)));
+
+	AuditConnectAsOwner(&st);
+	/* the store before its default partition, as AttachMonth takes them */
+	SpiExec("LOCK TABLE ONLY auditlog.event_store IN SHARE UPDATE EXCLUSIVE MODE", NULL,
+			SPI_OK_UTILITY);
+	parent = table_open(AuditRelid(AREL_EVENT_STORE), AccessShareLock);
+	if (parent->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("auditlog.event_store is not partitioned in this database"),
+				 errhint("Update the extension first: ALTER EXTENSION auditlog UPDATE.")));
+	parts = AuditListPartitions(parent, &n);
+	table_close(parent, AccessShareLock);
+	def = n > 0 && parts[n - 1].is_default ? &parts[n - 1] : NULL;
+	if (def)
+		SpiExec(psprintf("LOCK TABLE ONLY %s IN ACCESS EXCLUSIVE MODE",
+						 quote_qualified_identifier("auditlog", get_rel_name(def->relid))),
+				NULL, SPI_OK_UTILITY);
+	default_empty = def == NULL || !DefaultHasRows(def, &first, true);
+
+	/* the months to make: no partition yet, no event in the default partition */
+	months = palloc(sizeof(Month) * span);
+	for (int i = 0; i < span; i++)
+	{
+		Month		m;
+		char	   *name;
+
+		SetMonth(&m, first.year, first.month + i);
+		if (Overlaps(parts, n, &m))
+			continue;
+		name = psprintf("event_store_%s", m.suffix);
+		if (OidIsValid(get_relname_relid(name, AuditSchemaOid())))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("relation \"auditlog.%s\" already exists and is not a partition of auditlog.event_store",
+							name),
+					 errhint("Drop or rename it, then make the partition of %04d-%02d again.",
+							 m.year, m.month)));
+		if (!default_empty && DefaultHasRows(def, &m, false))
+		{
+			ereport(NOTICE,
+					(errmsg("the events of %04d-%02d are in the default partition already: the month keeps them there",
+							m.year, m.month)));
+			continue;
+		}
+		months[k++] = m;
+	}
+
+	if (!default_empty && k > 0)
+	{
+		StringInfoData sql;
+		char	   *defrel = quote_qualified_identifier("auditlog", get_rel_name(def->relid));
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "ALTER TABLE ONLY %s", defrel);
+		for (int i = 0; i < k; i++)
+		{
+			char	   *constraint = psprintf("event_store_default_not_%s", months[i].suffix);
+			bool		validated;
+
+			/* a step of the worker's for the same month, under way: start afresh */
+			if (ConstraintState(def->relid, constraint, &validated))
+				SpiExec(psprintf("ALTER TABLE ONLY %s DROP CONSTRAINT %s", defrel,
+								 quote_identifier(constraint)), NULL, SPI_OK_UTILITY);
+			appendStringInfo(&sql, "%s ADD CONSTRAINT %s CHECK"
+							 " (occurred_at OPERATOR(pg_catalog.<) %s OR occurred_at OPERATOR(pg_catalog.>=) %s)",
+							 i > 0 ? "," : "", quote_identifier(constraint),
+							 BoundLiteral(months[i].lower), BoundLiteral(months[i].upper));
+		}
+		SpiExec(sql.data, NULL, SPI_OK_UTILITY);
+	}
+	for (int i = 0; i < k; i++)
+		AttachMonth(def, &months[i],
+					default_empty ? NULL : psprintf("event_store_default_not_%s", months[i].suffix),
+					"auditlog.create_partitions()");
+	AuditFinishAsOwner(&st);
+	return k;
+}
+
+PG_FUNCTION_INFO_V1(auditlog_create_partitions);
+/*
+ * auditlog.create_partitions(from_date timestamptz, to_date timestamptz)
+ * RETURNS integer: makes the partitions of the UTC months from the one of
+ * from_date to the one before to_date, so that the events imported for them
+ * land in partitions of their own; returns how many it made.
+ */
+Datum
+auditlog_create_partitions(PG_FUNCTION_ARGS)
+{
+	TimestampTz from;
+	TimestampTz to;
+
+	for (int i = 0; i < 2; i++)
+	{
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", i == 0 ? "from_date" : "to_date"),
+					 errhint("Pass the first time and the time after the last of the events to import, "
+							 "such as '2025-01-01' and '2026-01-01'.")));
+	}
+	from = PG_GETARG_TIMESTAMPTZ(0);
+	to = PG_GETARG_TIMESTAMPTZ(1);
+	for (int i = 0; i < 2; i++)
+	{
+		/* to_date is exclusive: 10000-01-01 ends the last month there is */
+		TimestampTz t = i == 0 ? from : to;
+		struct pg_tm tm;
+		fsec_t		fsec;
+
+		if (i == 1 && !TIMESTAMP_NOT_FINITE(t))
+			t -= 1;
+		if (TIMESTAMP_NOT_FINITE(t) || timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0 ||
+			tm.tm_year < 1 || tm.tm_year > 9999)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("%s must be a time of the years 1 to 9999 (UTC)",
+							i == 0 ? "from_date" : "to_date"),
+					 errhint("Pass finite times, such as '2025-01-01' and '2026-01-01'.")));
+	}
+	if (from >= to)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("from_date must be before to_date"),
+				 errhint("to_date is the time after the last event to import: "
+						 "'2025-01-01' to '2026-01-01' makes the twelve months of 2025.")));
+	PreventCommandIfReadOnly("auditlog.create_partitions()");
+	PreventCommandDuringRecovery("auditlog.create_partitions()");
+	AuditRequireFreshSnapshots("auditlog.create_partitions()");
+	PG_RETURN_INT32(CreatePartitions(from, to));
 }

@@ -1,7 +1,8 @@
 -- bench/read/setup.sql — a fresh start for one generator's data set.
 --
--- Run by bench/read.sh with psql variables gen (generator name), n (events)
--- and chunk (events per import statement). It recreates the auditlog
+-- Run by bench/read.sh with psql variables gen (generator name), n (events),
+-- chunk (events per import statement) and partitions (1: make the months'
+-- partitions before the import). It recreates the auditlog
 -- extension in the current database (the event store is append-only:
 -- starting afresh is the only way to refill it) and the schema bench_read,
 -- whose meta row every later step reads and fills in.
@@ -22,6 +23,7 @@ CREATE TABLE bench_read.meta (
     n bigint NOT NULL,
     chunk int NOT NULL,
     anchor date NOT NULL,          -- events fall in [anchor - 365 days, anchor), session time zone
+    partitions boolean NOT NULL,   -- the year's months have partitions (else: the default one)
     started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     generate_s numeric,            -- the import_event calls
     summarize_s numeric,           -- auditlog.summarize() until caught up (NULL: not called)
@@ -30,4 +32,12 @@ CREATE TABLE bench_read.meta (
     analyze_s numeric,             -- VACUUM ANALYZE of both sides; set last: the data is ready
     ready boolean NOT NULL DEFAULT false
 );
-INSERT INTO bench_read.meta (gen, n, chunk, anchor) VALUES (:'gen', :n, :chunk, current_date);
+INSERT INTO bench_read.meta (gen, n, chunk, anchor, partitions)
+    VALUES (:'gen', :n, :chunk, current_date, :partitions = 1);
+
+-- As an importer of history would: the months of the year get their
+-- partitions before their events arrive (the maintenance worker, off here,
+-- makes only the current month's and the next two).
+SELECT CASE WHEN partitions THEN auditlog.create_partitions(anchor - 365, anchor + 1) END
+         AS partitions_made
+  FROM bench_read.meta \gset
