@@ -594,7 +594,7 @@ auditlog_create_partitions(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s must not be null", i == 0 ? "from_date" : "to_date"),
 					 errhint("Pass the first time and the time after the last of the events to import, "
-							 "such as '2025-01-01' and '2026-01-01'.")));
+							 "such as '2025-01-01 00:00+00' and '2026-01-01 00:00+00'.")));
 	}
 	from = PG_GETARG_TIMESTAMPTZ(0);
 	to = PG_GETARG_TIMESTAMPTZ(1);
@@ -613,14 +613,14 @@ auditlog_create_partitions(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("%s must be a time of the years 1 to 9999 (UTC)",
 							i == 0 ? "from_date" : "to_date"),
-					 errhint("Pass finite times, such as '2025-01-01' and '2026-01-01'.")));
+					 errhint("Pass finite times, such as '2025-01-01 00:00+00' and '2026-01-01 00:00+00'.")));
 	}
 	if (from >= to)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("from_date must be before to_date"),
 				 errhint("to_date is the time after the last event to import: "
-						 "'2025-01-01' to '2026-01-01' makes the twelve months of 2025.")));
+						 "'2025-01-01 00:00+00' to '2026-01-01 00:00+00' makes the twelve (UTC) months of 2025.")));
 	PreventCommandIfReadOnly("auditlog.create_partitions()");
 	PreventCommandDuringRecovery("auditlog.create_partitions()");
 	AuditRequireFreshSnapshots("auditlog.create_partitions()");

@@ -4,7 +4,7 @@
 -- than the default one. A month the default partition already holds events
 -- of keeps them there; a month with a partition is left as it is.
 BEGIN;
-SELECT plan(28);
+SELECT plan(30);
 \ir setup/common.sql
 SET LOCAL TimeZone = 'UTC';
 
@@ -110,6 +110,15 @@ SELECT is(auditlog.import_event('1991-04-30 23:59:59.999999+00', 'auth.login', a
 SELECT is((SELECT tableoid::regclass::text FROM auditlog.event_store
             WHERE occurred_at = '1991-04-30 23:59:59.999999+00'),
           'auditlog.event_store_199104', 'into April''s partition');
+
+-- The months are UTC months, whatever the session's time zone.
+SET LOCAL TimeZone = 'Pacific/Auckland';
+SELECT is(auditlog.create_partitions('1994-01-01 00:00+00', '1994-02-01 00:00+00'), 1,
+          'one UTC month, in a session far from UTC');
+SET LOCAL TimeZone = 'UTC';
+SELECT results_eq($$SELECT * FROM pg_temp.parts('1994', '1995')$$, ARRAY[
+    'event_store_199401 FOR VALUES FROM (''1994-01-01 00:00:00+00'') TO (''1994-02-01 00:00:00+00'')'],
+    'bounded at UTC midnights');
 
 ---------------------------------------------------------------------------
 -- A table of the partition's name that is not a partition is not taken over.
