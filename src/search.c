@@ -50,12 +50,13 @@
 /* Past four years of windows, one last window takes all the rest. */
 #define SEARCH_MAX_WINDOW		(4 * 366 * USECS_PER_DAY)
 
-/* Where a row is: its partition and its address there. */
-typedef struct RowAddress
+/* Where search() puts its page. */
+typedef struct PageSink
 {
-	Oid			rel;
-	ItemPointerData tid;
-} RowAddress;
+	Tuplestorestate *store;
+	TupleDesc	tupdesc;
+	int64		total;			/* every row's total_count */
+} PageSink;
 
 /* A position in the order of a search: the page holds the rows after it. */
 typedef struct SearchCursor
@@ -67,11 +68,10 @@ typedef struct SearchCursor
 static void LocateCursor(const SearchFilters *f, int64 before_id, SearchCursor *cursor);
 static int64 FirstWindow(const SearchFilters *f, int64 want, int64 total);
 static int64 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
-						   TimestampTz w_lo, TimestampTz w_hi, int64 want, RowAddress *ids);
-static uint64 FetchPageRows(RowAddress *ids, int64 found);
+						   TimestampTz w_lo, TimestampTz w_hi, int64 want, PageSink *sink);
 static void LabelPageRow(Datum *values, bool *nulls);
-static uint64 PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
-						 int64 known, int64 total, TimestampTz newest);
+static void PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
+					   int64 known, TimestampTz newest, PageSink *sink);
 static int32 ReadPageSize(FunctionCallInfo fcinfo);
 
 /*
@@ -133,20 +133,29 @@ FirstWindow(const SearchFilters *f, int64 want, int64 total)
 }
 
 /*
- * Adds to ids[] the addresses (partition and row) of at most 'want' events
- * matching the filters in [w_lo, w_hi), newest first, after the cursor;
- * returns how many.
+ * Adds to the page at most 'want' events matching the filters in
+ * [w_lo, w_hi), newest first, after the cursor; returns how many. The
+ * windows go back in time, so the rows of each come after those of the
+ * ones before it in the page's order: they go straight to the page, their
+ * labels still ids until LabelPageRow.
  */
 static int64
 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
-			  TimestampTz w_lo, TimestampTz w_hi, int64 want, RowAddress *ids)
+			  TimestampTz w_lo, TimestampTz w_hi, int64 want, PageSink *sink)
 {
 	StringInfoData sql;
 	SpiArgs		args = {0};
+	SPITupleTable *rows;
+	Datum		values[Natts_search_row];
+	bool		nulls[Natts_search_row];
 	uint64		n;
 
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT e.tableoid, e.ctid FROM auditlog.event_store e");
+	appendStringInfoString(&sql,
+						   "SELECT e.id, e.occurred_at, e.actor_ref, e.actor_id_ref, e.action_ref,"
+						   " e.resource_type_ref, e.resource_id, e.outcome, e.org_ref, e.details,"
+						   " e.db_user_ref, e.client_addr, e.application_ref, e.txid"
+						   " FROM auditlog.event_store e");
 	if (SearchAppendFilters(&sql, &args, f))
 		appendStringInfoString(&sql, " WHERE true");
 	SearchAppendTimeRange(&sql, &args, w_lo, w_hi);
@@ -157,69 +166,25 @@ CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 	appendStringInfo(&sql, " ORDER BY e.occurred_at DESC, e.id DESC LIMIT $%d",
 					 SpiArg(&args, INT8OID, Int64GetDatum(want)));
 	n = SpiQuery(sql.data, &args, 0);
+	rows = SPI_tuptable;
+	if (n > 0 && rows->tupdesc->natts != Natts_search_row - 1)
+		elog(ERROR, "auditlog: the page query returned %d columns", rows->tupdesc->natts);
 	for (uint64 i = 0; i < n; i++)
 	{
-		bool		isnull;
-
-		ids[i].rel = DatumGetObjectId(SpiGetDatum(i, 1, &isnull));
-		ItemPointerCopy((ItemPointer) DatumGetPointer(SpiGetDatum(i, 2, &isnull)), &ids[i].tid);
+		heap_deform_tuple(rows->vals[i], rows->tupdesc, values, nulls);
+		LabelPageRow(values, nulls);
+		values[Natts_search_row - 1] = Int64GetDatum(sink->total);
+		nulls[Natts_search_row - 1] = false;
+		tuplestore_putvalues(sink->store, sink->tupdesc, values, nulls);
 	}
-	SPI_freetuptable(SPI_tuptable);
+	SPI_freetuptable(rows);
 	return (int64) n;
-}
-
-/*
- * Leaves the page's rows in SPI_tuptable, their labels still ids (see
- * LabelPageRow): the rows themselves by their addresses, partition by
- * partition (a page read each), since a row address means something in its
- * partition only.
- */
-static uint64
-FetchPageRows(RowAddress *ids, int64 found)
-{
-	SpiArgs		args = {0};
-	StringInfoData sql;
-	bool	   *done = palloc0(sizeof(bool) * found);
-	int			parts = 0;
-
-	initStringInfo(&sql);
-	appendStringInfoString(&sql,
-						   "SELECT e.id, e.occurred_at, e.actor_ref, e.actor_id_ref, e.action_ref,"
-						   " e.resource_type_ref, e.resource_id, e.outcome, e.org_ref, e.details,"
-						   " e.db_user_ref, e.client_addr, e.application_ref, e.txid FROM (");
-	for (int64 i = 0; i < found; i++)
-	{
-		Datum	   *tids;
-		int			n = 0;
-
-		if (done[i])
-			continue;
-		tids = palloc(sizeof(Datum) * found);
-		for (int64 j = i; j < found; j++)
-		{
-			if (!done[j] && ids[j].rel == ids[i].rel)
-			{
-				tids[n++] = PointerGetDatum(&ids[j].tid);
-				done[j] = true;
-			}
-		}
-		if (parts++ > 0)
-			appendStringInfoString(&sql, " UNION ALL ");
-		appendStringInfo(&sql, "SELECT * FROM ONLY %s p WHERE p.ctid OPERATOR(pg_catalog.=) ANY ($%d)",
-						 QualifiedRelationName(ids[i].rel),
-						 SpiArg(&args, TIDARRAYOID,
-								PointerGetDatum(construct_array(tids, n, TIDOID,
-																sizeof(ItemPointerData), false,
-																TYPALIGN_SHORT))));
-	}
-	appendStringInfoString(&sql, ") e ORDER BY e.occurred_at DESC, e.id DESC");
-	return SpiQuery(sql.data, &args, 0);
 }
 
 /*
  * Turns a page row's dictionary ids into their texts, in place: the
  * columns of auditlog.search_row that hold a label or an action come from
- * FetchPageRows as ids (a join with the dictionaries cost more to plan
+ * CollectWindow as ids (a join with the dictionaries cost more to plan
  * than the page took to find), and are read from labels.c's cache.
  */
 static void
@@ -255,24 +220,22 @@ LabelPageRow(Datum *values, bool *nulls)
 }
 
 /*
- * Leaves in SPI_tuptable the page of events matching the filters: newest
+ * Puts into the sink the page of events matching the filters: newest
  * first by (occurred_at, id), after 'cursor' in that order when it is
- * given, at most 'limit' of them, with the columns of auditlog.search_row
- * but total_count. Returns the number of rows. 'known' is how many events
- * there are to find (the count, for a first page), or -1; 'total' the
+ * given, at most 'limit' of them. 'known' is how many events there are to
+ * find (the count, for a first page), or -1; the sink's total is the
  * count, and 'newest' the start of the newest day with a match, if known.
  */
-static uint64
+static void
 PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int64 known,
-		   int64 total, TimestampTz newest)
+		   TimestampTz newest, PageSink *sink)
 {
 	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
 	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
 	TimestampTz w_hi;
 	int64		found = 0;
 	int64		want = (known >= 0 && known < limit) ? known : limit;
-	int64		step = FirstWindow(f, want, total);
-	RowAddress *ids = palloc(sizeof(RowAddress) * limit);	/* where the page's rows are */
+	int64		step = FirstWindow(f, want, sink->total);
 
 	if (cursor && cursor->occurred_at < hi)
 		hi = cursor->occurred_at + 1;	/* the row condition does the rest */
@@ -294,14 +257,12 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 		TimestampTz w_lo = (step > SEARCH_MAX_WINDOW) ? lo : Max(lo, w_hi - step);
 
 		/* the first window reaches up to the range's end, open or not */
-		found += CollectWindow(f, cursor, w_lo, first_window ? hi : w_hi, want - found,
-							   ids + found);
+		found += CollectWindow(f, cursor, w_lo, first_window ? hi : w_hi, want - found, sink);
 		if (w_lo <= lo)
 			break;
 		w_hi = w_lo;
 		step *= 2;
 	}
-	return found == 0 ? 0 : FetchPageRows(ids, found);
 }
 
 /* search()'s page_size, checked. */
@@ -348,8 +309,7 @@ auditlog_search(PG_FUNCTION_ARGS)
 	int32		page_size = ReadPageSize(fcinfo);
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
-	uint64		n;
-	int64		total;
+	PageSink	sink;
 	TimestampTz newest;
 
 	SearchReadFilterArgs(fcinfo, &f);
@@ -366,28 +326,12 @@ auditlog_search(PG_FUNCTION_ARGS)
 	}
 
 	/* the count first: it tells the page search where to start and when to stop */
-	total = AuditCountEvents(&f, &newest);
-	n = total == 0 ? 0 : PageEvents(&f, have_cursor ? &cursor : NULL, page_size,
-									have_cursor ? -1 : total, total,
-									have_cursor ? DT_NOBEGIN : newest);
-	if (n > 0)
-	{
-		SPITupleTable *page = SPI_tuptable;
-		Datum		values[Natts_search_row];
-		bool		nulls[Natts_search_row];
-
-		if (page->tupdesc->natts != Natts_search_row - 1)
-			elog(ERROR, "auditlog: the page query returned %d columns", page->tupdesc->natts);
-		for (uint64 i = 0; i < n; i++)
-		{
-			heap_deform_tuple(page->vals[i], page->tupdesc, values, nulls);
-			LabelPageRow(values, nulls);
-			values[Natts_search_row - 1] = Int64GetDatum(total);
-			nulls[Natts_search_row - 1] = false;
-			tuplestore_putvalues(store, tupdesc, values, nulls);
-		}
-		SPI_freetuptable(page);
-	}
+	sink.store = store;
+	sink.tupdesc = tupdesc;
+	sink.total = AuditCountEvents(&f, &newest);
+	if (sink.total > 0)
+		PageEvents(&f, have_cursor ? &cursor : NULL, page_size, have_cursor ? -1 : sink.total,
+				   have_cursor ? DT_NOBEGIN : newest, &sink);
 	AuditFinishAsOwner(&st);
 	return (Datum) 0;
 }
