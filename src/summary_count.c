@@ -169,11 +169,20 @@ SumRange(const SearchFilters *f, char grain, TimestampTz b1, TimestampTz b2)
 
 	if (b1 >= b2)
 		return 0;
-	/* one range per query: a plain index range, read from the index alone */
 	StartCountsQuery(&sql, &args, "pg_catalog.sum(c.n)", grain, f);
-	appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.>=) $%d AND c.bucket OPERATOR(pg_catalog.<) $%d",
-					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b1)),
-					 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b2)));
+	if (grain == GRAIN_ALL || grain == GRAIN_ACTOR_ALL)
+	{
+		/* the all-time rows have the one bucket -infinity */
+		if (!TIMESTAMP_IS_NOBEGIN(b1))
+			return 0;
+		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.=) $%d",
+						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(DT_NOBEGIN)));
+	}
+	else
+		/* one range per query: a plain index range, read from the index alone */
+		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.>=) $%d AND c.bucket OPERATOR(pg_catalog.<) $%d",
+						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b1)),
+						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(b2)));
 	return RunCountsSum(&sql, &args, f);
 }
 
