@@ -6,12 +6,16 @@
  * The read path runs a dozen small queries per call, and planning them each
  * time would cost more than running them: SpiQuery keeps their plans for
  * the backend's life, keyed by the SQL text (which fixes the parameter
- * types). Each entry owns its plan. When the extension's objects are
- * forgotten (catalog.c), the plans name oids that may be gone (a type or a
- * table of a dropped and recreated extension), so they are all freed and
- * made again, at the next query that is not itself run by one of them:
- * an invalidation can arrive while a plan executes, and that plan must not
- * be freed under it.
+ * types). PostgreSQL plans a cached query with its values for its first
+ * five runs, then may keep a generic plan instead; SpiArgs.custom_plan
+ * keeps it planning with the values.
+ *
+ * Each entry owns its plan. When the extension's objects are forgotten
+ * (catalog.c), the plans name oids that may be gone (a type or a table of
+ * a dropped and recreated extension), so they are all freed and made
+ * again, at the next query that is not itself run by one of them: an
+ * invalidation can arrive while a plan executes, and that plan must not be
+ * freed under it.
  *
  *-------------------------------------------------------------------------
  */
@@ -141,7 +145,8 @@ FindPlan(const char *sql, SpiArgs *args)
 		e->plan = NULL;
 	if (e->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql, args->n, args->types);
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, args->n, args->types,
+											  args->custom_plan ? CURSOR_OPT_CUSTOM_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "auditlog: could not prepare an internal query: %s",

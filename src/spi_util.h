@@ -22,6 +22,11 @@ typedef struct SpiArgs
 	Oid			types[SPI_MAX_ARGS];
 	Datum		values[SPI_MAX_ARGS];
 	char		nulls[SPI_MAX_ARGS];
+	/*
+	 * SpiQuery plans each run with its values, never with a generic plan:
+	 * for a query whose best plan depends on them (which index drives).
+	 */
+	bool		custom_plan;
 } SpiArgs;
 
 extern int	SpiArg(SpiArgs *args, Oid type, Datum value);
