@@ -84,6 +84,8 @@ static void SetMonth(Month *m, int year, int month);
 static bool Overlaps(const AuditPartition *parts, int n, const Month *m);
 static bool DefaultHasRows(const AuditPartition *def, const Month *m, bool any);
 static char *BoundLiteral(TimestampTz t);
+static char *ExcludeName(const Month *m);
+static char *ExcludeCheck(const Month *m);
 static bool ConstraintState(Oid relid, const char *name, bool *validated);
 static void AttachMonth(const AuditPartition *def, const Month *m, const char *constraint,
 						const char *by);
@@ -217,6 +219,23 @@ BoundLiteral(TimestampTz t)
 	return psprintf("'%04d-%02d-%02d 00:00:00+00'", tm.tm_year, tm.tm_mon, tm.tm_mday);
 }
 
+/*
+ * The name of the CHECK constraint that keeps a month out of the default
+ * partition while its partition is being made, and the constraint itself.
+ */
+static char *
+ExcludeName(const Month *m)
+{
+	return psprintf("event_store_default_not_%s", m->suffix);
+}
+
+static char *
+ExcludeCheck(const Month *m)
+{
+	return psprintf("CHECK (occurred_at OPERATOR(pg_catalog.<) %s OR occurred_at OPERATOR(pg_catalog.>=) %s)",
+					BoundLiteral(m->lower), BoundLiteral(m->upper));
+}
+
 /* Whether a constraint of that name is on the table, and whether it is validated. */
 static bool
 ConstraintState(Oid relid, const char *name, bool *validated)
@@ -322,7 +341,7 @@ static bool
 MonthStep(const AuditPartition *parts, int n, const Month *m)
 {
 	const AuditPartition *def = n > 0 && parts[n - 1].is_default ? &parts[n - 1] : NULL;
-	char	   *constraint = psprintf("event_store_default_not_%s", m->suffix);
+	char	   *constraint = ExcludeName(m);
 	char	   *defrel;
 	bool		exists;
 	bool		validated;
@@ -346,10 +365,8 @@ MonthStep(const AuditPartition *parts, int n, const Month *m)
 		return exists;
 	}
 	if (!exists)
-		SpiExec(psprintf("ALTER TABLE ONLY %s ADD CONSTRAINT %s CHECK"
-						 " (occurred_at OPERATOR(pg_catalog.<) %s OR occurred_at OPERATOR(pg_catalog.>=) %s)"
-						 " NOT VALID", defrel, quote_identifier(constraint),
-						 BoundLiteral(m->lower), BoundLiteral(m->upper)),
+		SpiExec(psprintf("ALTER TABLE ONLY %s ADD CONSTRAINT %s %s NOT VALID", defrel,
+						 quote_identifier(constraint), ExcludeCheck(m)),
 				NULL, SPI_OK_UTILITY);
 	else if (!validated)
 		SpiExec(psprintf("ALTER TABLE ONLY %s VALIDATE CONSTRAINT %s", defrel,
@@ -552,23 +569,21 @@ CreatePartitions(TimestampTz from, TimestampTz to)
 		appendStringInfo(&sql, "ALTER TABLE ONLY %s", defrel);
 		for (int i = 0; i < k; i++)
 		{
-			char	   *constraint = psprintf("event_store_default_not_%s", months[i].suffix);
+			char	   *constraint = ExcludeName(&months[i]);
 			bool		validated;
 
 			/* a step of the worker's for the same month, under way: start afresh */
 			if (ConstraintState(def->relid, constraint, &validated))
 				SpiExec(psprintf("ALTER TABLE ONLY %s DROP CONSTRAINT %s", defrel,
 								 quote_identifier(constraint)), NULL, SPI_OK_UTILITY);
-			appendStringInfo(&sql, "%s ADD CONSTRAINT %s CHECK"
-							 " (occurred_at OPERATOR(pg_catalog.<) %s OR occurred_at OPERATOR(pg_catalog.>=) %s)",
-							 i > 0 ? "," : "", quote_identifier(constraint),
-							 BoundLiteral(months[i].lower), BoundLiteral(months[i].upper));
+			appendStringInfo(&sql, "%s ADD CONSTRAINT %s %s", i > 0 ? "," : "",
+							 quote_identifier(constraint), ExcludeCheck(&months[i]));
 		}
 		SpiExec(sql.data, NULL, SPI_OK_UTILITY);
 	}
 	for (int i = 0; i < k; i++)
 		AttachMonth(def, &months[i],
-					default_empty ? NULL : psprintf("event_store_default_not_%s", months[i].suffix),
+					default_empty ? NULL : ExcludeName(&months[i]),
 					"auditlog.create_partitions()");
 	AuditFinishAsOwner(&st);
 	return k;
