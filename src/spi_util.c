@@ -7,8 +7,8 @@
  * time would cost more than running them: SpiQuery keeps their plans for
  * the backend's life, keyed by the SQL text (which fixes the parameter
  * types). PostgreSQL plans a cached query with its values for its first
- * five runs, then may keep a generic plan instead; SpiArgs.custom_plan
- * keeps it planning with the values.
+ * five runs, then may keep a generic plan instead; SpiArgs.plan keeps it
+ * planning with the values, or makes it generic from the first run.
  *
  * Each entry owns its plan. When the extension's objects are forgotten
  * (catalog.c), the plans name oids that may be gone (a type or a table of
@@ -146,7 +146,8 @@ FindPlan(const char *sql, SpiArgs *args)
 	if (e->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare_cursor(sql, args->n, args->types,
-											  args->custom_plan ? CURSOR_OPT_CUSTOM_PLAN : 0);
+											  args->plan == PLAN_CUSTOM ? CURSOR_OPT_CUSTOM_PLAN :
+											  args->plan == PLAN_GENERIC ? CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "auditlog: could not prepare an internal query: %s",

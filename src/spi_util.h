@@ -23,10 +23,19 @@ typedef struct SpiArgs
 	Datum		values[SPI_MAX_ARGS];
 	char		nulls[SPI_MAX_ARGS];
 	/*
-	 * SpiQuery plans each run with its values, never with a generic plan:
-	 * for a query whose best plan depends on them (which index drives).
+	 * How SpiQuery plans the query (the first run's choice stays with its
+	 * text, which fixes it anyway): PLAN_AUTO as PostgreSQL chooses;
+	 * PLAN_CUSTOM with its values at every run, for a query whose best plan
+	 * depends on them (which index drives); PLAN_GENERIC once, for a query
+	 * whose plan is the right one whatever they are, and whose planning
+	 * costs more than its run (partitions pruned at run time).
 	 */
-	bool		custom_plan;
+	enum
+	{
+		PLAN_AUTO = 0,
+		PLAN_CUSTOM,
+		PLAN_GENERIC
+	}			plan;
 } SpiArgs;
 
 extern int	SpiArg(SpiArgs *args, Oid type, Datum value);

@@ -104,7 +104,15 @@ UtcBoundary(TimestampTz ts, bool month, bool ceil)
 static void
 AppendCountFilters(StringInfo sql, SpiArgs *args, const SearchFilters *f)
 {
-	if (f->has_action)
+	/*
+	 * One action as a scalar: a generic plan, once PostgreSQL keeps one,
+	 * then still positions the index scan on it (with "= ANY ($n)" it only
+	 * filters, and read every all-time row of a rare action's count).
+	 */
+	if (f->has_action && f->n_action_refs == 1)
+		appendStringInfo(sql, " AND c.action_ref OPERATOR(pg_catalog.=) $%d",
+						 SpiArg(args, INT4OID, Int32GetDatum(f->action_refs[0])));
+	else if (f->has_action)
 		appendStringInfo(sql, " AND c.action_ref OPERATOR(pg_catalog.=) ANY ($%d)",
 						 SpiArg(args, INT4ARRAYOID, SearchActionRefsArray(f)));
 	if (f->has_resource_type)

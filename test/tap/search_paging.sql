@@ -1,9 +1,11 @@
 -- test/tap/search_paging.sql — keyset pagination: passing the last row's id as
 -- before_id gives the next page, and paging until a page comes back empty
 -- yields every matching event exactly once, in order, whatever the page
--- size, ties on occurred_at and events arriving meanwhile.
+-- size, ties on occurred_at and events arriving meanwhile; over events spread
+-- across monthly partitions and the default one.
 BEGIN;
 \ir setup/common.sql
+\set search_partitions 1
 \ir setup/search_data.sql
 SELECT count(*) AS n_sets FROM search_combos \gset
 SELECT plan(3 * :n_sets + 5 * 2 + 9);

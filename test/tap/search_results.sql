@@ -5,9 +5,11 @@
 -- dates again in four more time zones: from and to are whole days of the
 -- session's time zone, both included, 23- and 25-hour days too. (A set
 -- without dates reads no time zone: in another zone it is the same call,
--- through the same code, so it runs in one.)
+-- through the same code, so it runs in one.) The events are spread over
+-- monthly partitions and the default one.
 BEGIN;
 \ir setup/common.sql
+\set search_partitions 1
 \ir setup/search_data.sql
 SELECT count(*) AS n_sets, count(*) FILTER (WHERE from_date IS NOT NULL OR to_date IS NOT NULL) AS n_dated
   FROM search_combos \gset

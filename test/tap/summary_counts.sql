@@ -37,6 +37,7 @@ CREATE EXTENSION auditlog;
 -- the shared events, filter sets and reference queries, committed
 BEGIN;
 \ir setup/common.sql
+\set search_partitions 1
 \ir setup/search_data.sql
 COMMIT;
 

@@ -10,6 +10,14 @@
 
 SET LOCAL TimeZone = 'Europe/Paris';
 
+-- With psql variable search_partitions set, the months January to July 2025
+-- get their partitions first, so that the events are spread over seven
+-- monthly partitions and the default one (August to December), as after
+-- create_partitions() and an import of history.
+\if :{?search_partitions}
+SELECT auditlog.create_partitions('2025-01-01 00:00+00', '2025-08-01 00:00+00') AS made_partitions \gset
+\endif
+
 DO $$
 DECLARE
     actors text[] := ARRAY['system', 'John Doe', 'Jane Roe', 'élodie durand', 'Zoë Ångström',
