@@ -94,6 +94,24 @@ AddCount(int64 *sum, int64 n)
 }
 
 /* ------------------------------------------------------------------------
+ * exported
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Adds a month row's per-day counts (a value of column days) into
+ * sum[DAYS_PER_MONTH_MAX], slot i - 1 for day i.
+ */
+void
+AuditAddDayCounts(int64 *sum, Datum days)
+{
+	const int64 *slots = CheckDays(DatumGetArrayTypeP(days), DAYS_PER_MONTH_MAX);
+
+	for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
+		AddCount(&sum[i], slots[i]);
+}
+
+/* ------------------------------------------------------------------------
  * SQL-callable functions
  * ------------------------------------------------------------------------
  */

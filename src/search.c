@@ -76,7 +76,7 @@ static int64 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 static bool OneIndexPage(const SearchFilters *f);
 static void LabelPageRow(Datum *values, bool *nulls);
 static void PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
-					   int64 known, TimestampTz newest, PageSink *sink);
+					   int64 known, const AuditPageStart *start, PageSink *sink);
 static int32 ReadPageSize(FunctionCallInfo fcinfo);
 
 /*
@@ -262,11 +262,11 @@ OneIndexPage(const SearchFilters *f)
  * first by (occurred_at, id), after 'cursor' in that order when it is
  * given, at most 'limit' of them. 'known' is how many events there are to
  * find (the count, for a first page), or -1; the sink's total is the
- * count, and 'newest' the start of the newest day with a match, if known.
+ * count; 'start' (maybe NULL) where the summaries say the page is.
  */
 static void
 PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int64 known,
-		   TimestampTz newest, PageSink *sink)
+		   const AuditPageStart *start, PageSink *sink)
 {
 	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
 	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
@@ -283,9 +283,16 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 		return;
 	}
 	step = FirstWindow(f, want, sink->total);
-	/* no match is newer than the end of the newest day that has one */
-	if (!TIMESTAMP_IS_NOBEGIN(newest) && newest + USECS_PER_DAY < hi)
-		hi = newest + USECS_PER_DAY;
+	if (start && !TIMESTAMP_IS_NOBEGIN(start->newest))
+	{
+		/* no match is newer than the end of the newest day that has one */
+		if (start->newest + USECS_PER_DAY < hi)
+			hi = start->newest + USECS_PER_DAY;
+		/* and a page's worth are after the cover day's start */
+		if (!TIMESTAMP_IS_NOBEGIN(start->cover) && start->cover < hi &&
+			hi - start->cover < step)
+			step = hi - start->cover;
+	}
 
 	/*
 	 * No visible event is newer than now: log_event takes its statement's
@@ -355,7 +362,7 @@ auditlog_search(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
 	PageSink	sink;
-	TimestampTz newest = DT_NOBEGIN;
+	AuditPageStart start = {.want = page_size, .newest = DT_NOBEGIN, .cover = DT_NOBEGIN};
 
 	SearchReadFilterArgs(fcinfo, &f);
 	store = SpiMaterializeResult(fcinfo, Natts_search_row, &tupdesc);
@@ -373,10 +380,10 @@ auditlog_search(PG_FUNCTION_ARGS)
 	/* the count first: it tells the page search where to start and when to stop */
 	sink.store = store;
 	sink.tupdesc = tupdesc;
-	sink.total = AuditCountEvents(&f, OneIndexPage(&f) ? NULL : &newest);
+	sink.total = AuditCountEvents(&f, (OneIndexPage(&f) || have_cursor) ? NULL : &start);
 	if (sink.total > 0)
 		PageEvents(&f, have_cursor ? &cursor : NULL, page_size, have_cursor ? -1 : sink.total,
-				   have_cursor ? DT_NOBEGIN : newest, &sink);
+				   have_cursor ? NULL : &start, &sink);
 	AuditFinishAsOwner(&st);
 	return (Datum) 0;
 }

@@ -41,7 +41,21 @@ typedef struct AuditLogState
 extern int64 AuditSummarize(int64 max_events, bool *more);
 extern void AuditCountsBelowZero(void) pg_attribute_noreturn();
 extern void AuditReadLogState(AuditLogState *state);
-extern int64 AuditCountEvents(const SearchFilters *f, TimestampTz *newest);
+/*
+ * Where a first page's search may start, as the summaries tell
+ * (AuditCountEvents): the start of the newest UTC day with a match, and of
+ * the newest day from which on, to the end of that one, at least 'want'
+ * events match; -infinity when not known.
+ */
+typedef struct AuditPageStart
+{
+	int64		want;			/* in: the page's size */
+	TimestampTz newest;
+	TimestampTz cover;
+} AuditPageStart;
+
+extern int64 AuditCountEvents(const SearchFilters *f, AuditPageStart *start);
+extern void AuditAddDayCounts(int64 *sum, Datum days);
 extern TimestampTz AuditOldestBucket(void);
 extern int64 AuditLastEventId(void);
 extern int64 AuditSummarizedUpto(void);

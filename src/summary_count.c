@@ -30,6 +30,13 @@
 #include "summary.h"
 #include "worker.h"
 
+/*
+ * The most rows of one month NewestDay reads to add their days up itself:
+ * a sparse filter's (a month of a few hundred events has no more rows);
+ * a common one's are summed by the server.
+ */
+#define DAY_ROWS_MAX		256
+
 static TimestampTz UtcBoundary(TimestampTz ts, bool month, bool ceil);
 static double Span(TimestampTz a, TimestampTz b);
 static void SummaryEdges(TimestampTz lo, TimestampTz hi, bool month, TimestampTz *s1,
@@ -46,7 +53,8 @@ static int	DayOfMonth(TimestampTz ts);
 static int64 SumDaysOfMonth(const SearchFilters *f, char grain, TimestampTz month, int from_day,
 							int to_day);
 static int64 SumDays(const SearchFilters *f, char grain, TimestampTz s1, TimestampTz s2);
-static TimestampTz NewestDay(const SearchFilters *f, char grain, TimestampTz hi);
+static TimestampTz NewestDay(const SearchFilters *f, char grain, TimestampTz hi, int64 want,
+							 TimestampTz *cover);
 
 /* ------------------------------------------------------------------------
  * internal
@@ -259,11 +267,16 @@ SumDays(const SearchFilters *f, char grain, TimestampTz s1, TimestampTz s2)
 /*
  * Start of the newest UTC day before hi holding events that match the
  * filters, from a grain with per-day counts (-infinity: none): the newest
- * month with a match, then its last day with one.
+ * month with a match, then its last day with one. The month's rows are
+ * read and their days added up here when they are few (a sparse filter,
+ * DAY_ROWS_MAX at most), which also gives *cover: the start of the newest
+ * day from which on, in that month, 'want' events match (-infinity: the
+ * month holds fewer, or its rows were too many to read).
  */
 static TimestampTz
-NewestDay(const SearchFilters *f, char grain, TimestampTz hi)
+NewestDay(const SearchFilters *f, char grain, TimestampTz hi, int64 want, TimestampTz *cover)
 {
+	*cover = DT_NOBEGIN;
 	while (true)
 	{
 		StringInfoData sql;
@@ -271,6 +284,8 @@ NewestDay(const SearchFilters *f, char grain, TimestampTz hi)
 		Datum		d;
 		TimestampTz month;
 		int			before_day = DAYS_PER_MONTH_MAX + 1;
+		int64		sum[DAYS_PER_MONTH_MAX] = {0};
+		uint64		n;
 
 		StartCountsQuery(&sql, &args, "pg_catalog.max(c.bucket)", grain, f);
 		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.<) $%d",
@@ -284,12 +299,50 @@ NewestDay(const SearchFilters *f, char grain, TimestampTz hi)
 			before_day = (int) ((hi - month + USECS_PER_DAY - 1) / USECS_PER_DAY) + 1;
 
 		args.n = 0;
-		StartCountsQuery(&sql, &args, "pg_catalog.max(auditlog.day_counts_last(c.days, $3))", grain, f);
-		SpiArg(&args, INT4OID, Int32GetDatum(before_day));
+		StartCountsQuery(&sql, &args, "c.days", grain, f);
 		appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.=) $%d",
 						 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(month)));
-		if (RunCountsQuery(&sql, &args, f, &d))
-			return month + (int64) (DatumGetInt32(d) - 1) * USECS_PER_DAY;
+		AppendCountFilters(&sql, &args, f);
+		appendStringInfo(&sql, " LIMIT %d", DAY_ROWS_MAX + 1);
+		n = SpiQuery(sql.data, &args, 0);
+		if (n <= DAY_ROWS_MAX)
+		{
+			int64		acc = 0;
+
+			for (uint64 i = 0; i < n; i++)
+			{
+				bool		isnull;
+				Datum		days = SpiGetDatum(i, 1, &isnull);
+
+				if (!isnull)
+					AuditAddDayCounts(sum, days);
+			}
+			for (int day = before_day - 1; day >= 1; day--)
+			{
+				if (sum[day - 1] == 0)
+					continue;
+				for (int from = day; from >= 1; from--)
+				{
+					acc += sum[from - 1];
+					if (acc >= want)
+					{
+						*cover = month + (int64) (from - 1) * USECS_PER_DAY;
+						break;
+					}
+				}
+				return month + (int64) (day - 1) * USECS_PER_DAY;
+			}
+		}
+		else
+		{
+			args.n = 0;
+			StartCountsQuery(&sql, &args, "pg_catalog.max(auditlog.day_counts_last(c.days, $3))", grain, f);
+			SpiArg(&args, INT4OID, Int32GetDatum(before_day));
+			appendStringInfo(&sql, " AND c.bucket OPERATOR(pg_catalog.=) $%d",
+							 SpiArg(&args, TIMESTAMPTZOID, TimestampTzGetDatum(month)));
+			if (RunCountsQuery(&sql, &args, f, &d))
+				return month + (int64) (DatumGetInt32(d) - 1) * USECS_PER_DAY;
+		}
 		/* every match of that month is at hi or after: look before it */
 		hi = month;
 	}
@@ -460,14 +513,15 @@ AuditUsedRefs(Datum org_refs, bool all_orgs, Datum *actors, Datum *actions, Datu
  * summaries: its count always comes from the events (and so does every
  * count on a 0.1.0 database not updated yet, AuditSummariesReadable).
  *
- * Also sets *newest (when not NULL) to the start of the newest summarized
- * day holding a match when nothing matches above the watermark and the
- * range is more than two days (else -infinity): the page search starts
- * there. (Per actor with other filters only months exist: too coarse a
- * start.)
+ * Also fills *start (when not NULL) when nothing matches above the
+ * watermark and the range is more than two days (else its times are
+ * -infinity): the start of the newest summarized day holding a match, where
+ * the page search starts, and maybe the day from which on a page of
+ * start->want is sure to be found. (Per actor with other filters only
+ * months exist: too coarse a start.)
  */
 int64
-AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
+AuditCountEvents(const SearchFilters *f, AuditPageStart *start)
 {
 	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
 	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
@@ -479,8 +533,8 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	bool		outcome_only = !f->has_action && !f->has_resource_type && !f->has_org &&
 		!f->has_org_set;	/* and maybe an actor */
 
-	if (newest)
-		*newest = DT_NOBEGIN;
+	if (start)
+		start->newest = start->cover = DT_NOBEGIN;
 	if (f->nothing || lo >= hi)
 		return 0;
 	/*
@@ -532,9 +586,10 @@ AuditCountEvents(const SearchFilters *f, TimestampTz *newest)
 	 * is longer than a couple of days (a shorter one is searched from its
 	 * end at once).
 	 */
-	if (newest && tail == 0 && total > 0 && (outcome_only || !f->has_actor) &&
+	if (start && tail == 0 && total > 0 && (outcome_only || !f->has_actor) &&
 		Span(lo, hi) > 2.0 * USECS_PER_DAY)
-		*newest = NewestDay(f, outcome_only ? GRAIN_ACTOR_OUTCOME : GRAIN_MONTH, hi);
+		start->newest = NewestDay(f, outcome_only ? GRAIN_ACTOR_OUTCOME : GRAIN_MONTH, hi,
+								  start->want, &start->cover);
 	return total;
 }
 

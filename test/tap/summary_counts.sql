@@ -72,7 +72,12 @@ INSERT INTO search_combos VALUES
     (127, NULL, NULL, NULL, '2025-09-01', '2025-09-30', NULL, NULL, 'org-1'),
     (128, 'Rolled Back', NULL, NULL, NULL, NULL, NULL, NULL, NULL),
     (129, NULL, 'rollback.*', NULL, NULL, NULL, NULL, NULL, NULL),
-    (130, 'Rolled Back', NULL, NULL, '2025-03-01', '2025-03-31', NULL, NULL, NULL);
+    (130, 'Rolled Back', NULL, NULL, '2025-03-01', '2025-03-31', NULL, NULL, NULL),
+    -- a month whose matches are in more summary rows than search() adds up
+    -- itself (one organisation each, further down)
+    (131, NULL, 'bulk.*', NULL, NULL, NULL, NULL, NULL, NULL),
+    (132, NULL, NULL, 'bulk', '2025-04-01', '2025-06-30', 'success', NULL, NULL),
+    (133, NULL, 'bulk.*', NULL, '2025-05-10', NULL, 'failure', NULL, NULL);
 
 \ir setup/summaries.sql
 
@@ -157,6 +162,13 @@ SELECT is((SELECT count(*) FROM auditlog.events WHERE id > :before_late), 9::big
           'nine events were added after everything was summarized');
 SELECT cmp_ok((SELECT summarized_upto FROM auditlog.summary_state), '<', :imp_1::bigint,
               'they are above the watermark');
+-- and 300 more in May 2025, each of its own organisation: a summary row each
+SELECT count(auditlog.import_event(
+           timestamptz '2025-05-01 00:00+00' + i * interval '2 hours 20 minutes',
+           CASE WHEN i % 2 = 0 THEN 'bulk.import' ELSE 'bulk.check' END, 'bulk', 'bulk-' || i,
+           CASE WHEN i % 7 = 0 THEN 'failure' ELSE 'success' END::auditlog.outcome,
+           actor => 'Bulk Importer', org_id => 'bulk-org-' || i))
+  FROM generate_series(1, 300) i \gset
 SELECT pg_temp.check_zone('late events, not summarized', 'America/New_York', true);
 
 CALL pg_temp.summarize_all();
