@@ -69,9 +69,13 @@ typedef struct SearchCursor
 
 static void LocateCursor(const SearchFilters *f, int64 before_id, SearchCursor *cursor);
 static int64 FirstWindow(const SearchFilters *f, int64 want, int64 total);
+static uint64 WindowRows(const SearchFilters *f, const SearchCursor *cursor, TimestampTz w_lo,
+						 TimestampTz w_hi, int64 want, bool generic, SPITupleTable **rows);
+static void AddPageRows(SPITupleTable *rows, uint64 n, PageSink *sink);
 static int64 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 						   TimestampTz w_lo, TimestampTz w_hi, int64 want, bool generic,
 						   PageSink *sink);
+static void ResourcePage(const SearchFilters *f, int64 limit, PageSink *sink);
 static bool OneIndexPage(const SearchFilters *f);
 static void LabelPageRow(Datum *values, bool *nulls);
 static void PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
@@ -138,22 +142,17 @@ FirstWindow(const SearchFilters *f, int64 want, int64 total)
 }
 
 /*
- * Adds to the page at most 'want' events matching the filters in
- * [w_lo, w_hi), newest first, after the cursor; returns how many. The
- * windows go back in time, so the rows of each come after those of the
- * ones before it in the page's order: they go straight to the page, their
- * labels still ids until LabelPageRow. 'generic': the query is planned
- * once for all values (OneIndexPage).
+ * Runs the query of at most 'want' events matching the filters in
+ * [w_lo, w_hi), newest first, after the cursor; returns how many, their
+ * rows in *rows (labels still ids). 'generic': the query is planned once
+ * for all values (OneIndexPage).
  */
-static int64
-CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
-			  TimestampTz w_lo, TimestampTz w_hi, int64 want, bool generic, PageSink *sink)
+static uint64
+WindowRows(const SearchFilters *f, const SearchCursor *cursor, TimestampTz w_lo,
+		   TimestampTz w_hi, int64 want, bool generic, SPITupleTable **rows)
 {
 	StringInfoData sql;
 	SpiArgs		args = {0};
-	SPITupleTable *rows;
-	Datum		values[Natts_search_row];
-	bool		nulls[Natts_search_row];
 	uint64		n;
 
 	args.plan = generic ? PLAN_GENERIC : PLAN_AUTO;
@@ -173,9 +172,19 @@ CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 	appendStringInfo(&sql, " ORDER BY e.occurred_at DESC, e.id DESC LIMIT $%d",
 					 SpiArg(&args, INT8OID, Int64GetDatum(want)));
 	n = SpiQuery(sql.data, &args, 0);
-	rows = SPI_tuptable;
-	if (n > 0 && rows->tupdesc->natts != Natts_search_row - 1)
-		elog(ERROR, "auditlog: the page query returned %d columns", rows->tupdesc->natts);
+	*rows = SPI_tuptable;
+	if (n > 0 && (*rows)->tupdesc->natts != Natts_search_row - 1)
+		elog(ERROR, "auditlog: the page query returned %d columns", (*rows)->tupdesc->natts);
+	return n;
+}
+
+/* Adds n rows of WindowRows to the page, with their labels, and frees them. */
+static void
+AddPageRows(SPITupleTable *rows, uint64 n, PageSink *sink)
+{
+	Datum		values[Natts_search_row];
+	bool		nulls[Natts_search_row];
+
 	for (uint64 i = 0; i < n; i++)
 	{
 		heap_deform_tuple(rows->vals[i], rows->tupdesc, values, nulls);
@@ -185,7 +194,43 @@ CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 		tuplestore_putvalues(sink->store, sink->tupdesc, values, nulls);
 	}
 	SPI_freetuptable(rows);
+}
+
+/*
+ * Adds to the page at most 'want' events matching the filters in
+ * [w_lo, w_hi), newest first, after the cursor; returns how many. The
+ * windows go back in time, so the rows of each come after those of the
+ * ones before it in the page's order: they go straight to the page.
+ */
+static int64
+CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
+			  TimestampTz w_lo, TimestampTz w_hi, int64 want, bool generic, PageSink *sink)
+{
+	SPITupleTable *rows;
+	uint64		n = WindowRows(f, cursor, w_lo, w_hi, want, generic, &rows);
+
+	AddPageRows(rows, n, sink);
 	return (int64) n;
+}
+
+/*
+ * The first page of one resource (id and type): its newest events from its
+ * btree, all time or the dates, in one query planned once; and its count,
+ * which is an index-only scan of every event of the resource, only when
+ * the page is full (else the page is every match: a one-event resource's
+ * search probes each partition once, not twice).
+ */
+static void
+ResourcePage(const SearchFilters *f, int64 limit, PageSink *sink)
+{
+	TimestampTz lo = f->has_from ? f->from : DT_NOBEGIN;
+	TimestampTz hi = f->has_to ? f->to : DT_NOEND;
+	SPITupleTable *rows;
+	uint64		n = (lo < hi) ? WindowRows(f, NULL, lo, hi, limit, true, &rows) : 0;
+
+	sink->total = ((int64) n < limit) ? (int64) n : AuditCountEvents(f, NULL);
+	if (n > 0)
+		AddPageRows(rows, n, sink);
 }
 
 /*
@@ -382,9 +427,15 @@ auditlog_search(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 
-	/* the count first: it tells the page search where to start and when to stop */
 	sink.store = store;
 	sink.tupdesc = tupdesc;
+	if (f.resource_id && !have_cursor && OneIndexPage(&f))
+	{
+		ResourcePage(&f, page_size, &sink);
+		AuditFinishAsOwner(&st);
+		return (Datum) 0;
+	}
+	/* the count first: it tells the page search where to start and when to stop */
 	sink.total = AuditCountEvents(&f, (OneIndexPage(&f) || have_cursor) ? NULL : &start);
 	if (sink.total > 0)
 		PageEvents(&f, have_cursor ? &cursor : NULL, page_size, have_cursor ? -1 : sink.total,
