@@ -111,6 +111,38 @@ AuditAddDayCounts(int64 *sum, Datum days)
 		AddCount(&sum[i], slots[i]);
 }
 
+/*
+ * The last day before before_day (1 to 32) whose slot holds events, or 0
+ * when none does.
+ */
+int
+AuditLastDayWithEvents(const int64 *slots, int before_day)
+{
+	for (int d = before_day - 1; d >= 1; d--)
+		if (slots[d - 1] != 0)
+			return d;
+	return 0;
+}
+
+/*
+ * The cover day of 'last' (a day, 1 to 31): the last day, at 'last' or
+ * before it, from which on to 'last' the slots hold at least 'want' events;
+ * 0 when all of them up to 'last' hold fewer.
+ */
+int
+AuditCoverDay(const int64 *slots, int last, int64 want)
+{
+	int64		acc = 0;
+
+	for (int d = last; d >= 1; d--)
+	{
+		acc += slots[d - 1];
+		if (acc >= want)
+			return d;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------------
  * SQL-callable functions
  * ------------------------------------------------------------------------
@@ -250,11 +282,12 @@ auditlog_day_counts_last(PG_FUNCTION_ARGS)
 	ArrayType  *days = PG_GETARG_ARRAYTYPE_P(0);
 	int32		before_day = PG_GETARG_INT32(1);
 	const int64 *slots;
+	int			d;
 
 	slots = CheckDays(days, DAYS_PER_MONTH_MAX);
 	CheckDayBounds(1, before_day);
-	for (int d = before_day - 1; d >= 1; d--)
-		if (slots[d - 1] != 0)
-			PG_RETURN_INT32(d);
-	PG_RETURN_NULL();
+	d = AuditLastDayWithEvents(slots, before_day);
+	if (d == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(d);
 }

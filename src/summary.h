@@ -56,6 +56,8 @@ typedef struct AuditPageStart
 
 extern int64 AuditCountEvents(const SearchFilters *f, AuditPageStart *start);
 extern void AuditAddDayCounts(int64 *sum, Datum days);
+extern int	AuditLastDayWithEvents(const int64 *slots, int before_day);
+extern int	AuditCoverDay(const int64 *slots, int last, int64 want);
 extern TimestampTz AuditOldestBucket(void);
 extern int64 AuditLastEventId(void);
 extern int64 AuditSummarizedUpto(void);

@@ -307,7 +307,8 @@ NewestDay(const SearchFilters *f, char grain, TimestampTz hi, int64 want, Timest
 		n = SpiQuery(sql.data, &args, 0);
 		if (n <= DAY_ROWS_MAX)
 		{
-			int64		acc = 0;
+			int			day,
+						from;
 
 			for (uint64 i = 0; i < n; i++)
 			{
@@ -317,19 +318,12 @@ NewestDay(const SearchFilters *f, char grain, TimestampTz hi, int64 want, Timest
 				if (!isnull)
 					AuditAddDayCounts(sum, days);
 			}
-			for (int day = before_day - 1; day >= 1; day--)
+			day = AuditLastDayWithEvents(sum, before_day);
+			if (day > 0)
 			{
-				if (sum[day - 1] == 0)
-					continue;
-				for (int from = day; from >= 1; from--)
-				{
-					acc += sum[from - 1];
-					if (acc >= want)
-					{
-						*cover = month + (int64) (from - 1) * USECS_PER_DAY;
-						break;
-					}
-				}
+				from = AuditCoverDay(sum, day, want);
+				if (from > 0)
+					*cover = month + (int64) (from - 1) * USECS_PER_DAY;
 				return month + (int64) (day - 1) * USECS_PER_DAY;
 			}
 		}
