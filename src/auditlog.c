@@ -35,9 +35,10 @@ char	   *auditlog_actor_id = NULL;
 char	   *auditlog_org_id = NULL;
 
 /*
- * Row triggers queue their events (event_queue.c); the queue is written at
- * the points below, so that a statement's events are in the log when the
- * next statement of the transaction starts, however the rows were routed
+ * Row triggers, log_event and import_event queue their events
+ * (event_queue.c); the queue is written at the points below, so that a
+ * statement's events are in the log when the next statement of the
+ * transaction starts, however the rows were routed
  * (through a partitioned table that is not registered, say) and for COPY:
  * after the executor finishes a statement (its AFTER triggers have run
  * then), after a utility statement, and before any statement starts. The

@@ -40,11 +40,16 @@ typedef struct AuditEvent
 	const char *client_addr;	/* text form; NULL: a local connection */
 } AuditEvent;
 
-/* An event as a row of auditlog.event_store (index: Anum_event_store_* - 1). */
+/*
+ * An event as a row of auditlog.event_store (index: Anum_event_store_* - 1),
+ * and the command it belongs to: a queued event is written later, as of
+ * the command that made it.
+ */
 typedef struct AuditRow
 {
 	Datum		values[Natts_event_store];
 	bool		nulls[Natts_event_store];
+	CommandId	cid;
 } AuditRow;
 
 /* event_form.c: an event's row, with the context the application cannot forge */
@@ -53,7 +58,8 @@ extern void AuditFormEvent(AuditEvent *ev, AuditRow *row);
 extern void EventFormInit(void);
 
 /* event_store.c: the rows written into auditlog.event_store */
-extern int64 AuditStoreRows(AuditRow *rows, int n);
+extern int64 AuditNextEventId(void);
+extern void AuditStoreRows(AuditRow *rows, int n);
 extern void EventStoreInit(void);
 
 /* event_api.c: what log_event (and its variants) refuse to write */
@@ -61,7 +67,7 @@ extern void AuditRefuseTriggerAction(const AuditEvent *ev);
 
 /* event_queue.c: the queue of trigger events and the write of one event */
 #define AUDIT_QUEUE_MAX 1000	/* events queued before they are written */
-extern void AuditQueueEvent(AuditEvent *ev);
+extern int64 AuditQueueEvent(AuditEvent *ev);
 extern void AuditFlushEvents(void);
 extern int64 AuditWriteEvent(AuditEvent *ev);
 extern void EventQueueInit(void);

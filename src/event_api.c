@@ -219,7 +219,7 @@ auditlog_log_event(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("auditlog.log_event()");
 	ReadEventArgs(fcinfo, 0, &ev);
 	AuditRefuseTriggerAction(&ev);
-	PG_RETURN_INT64(AuditWriteEvent(&ev));
+	PG_RETURN_INT64(AuditQueueEvent(&ev));
 }
 
 PG_FUNCTION_INFO_V1(auditlog_log_event_autonomous);
@@ -285,7 +285,7 @@ auditlog_import_event(PG_FUNCTION_ARGS)
 														JsonbPGetDatum(ev.details), mark));
 	else
 		ev.details = DatumGetJsonbP(mark);
-	PG_RETURN_INT64(AuditWriteEvent(&ev));
+	PG_RETURN_INT64(AuditQueueEvent(&ev));
 }
 
 PG_FUNCTION_INFO_V1(auditlog_set_actor);

@@ -1,14 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * src/event_queue.c
- *	  The queue of trigger events, written in batches, and the write of one
+ *	  The queue of events, written in batches, and the write of one
  *	  event.
  *
- * Row triggers queue their events, and the queue is written with one
- * multi-row insert: when the statement ends (the executor hooks in
- * auditlog.c), whenever it holds AUDIT_QUEUE_MAX events, before log_event
- * writes, and before the transaction commits or prepares, whatever
- * happened. Events of an aborted (sub)transaction leave the queue with it.
+ * Row triggers, log_event and import_event queue their events, and the
+ * queue is written with one multi-row insert: when a statement ends or
+ * starts (the executor hooks in auditlog.c), whenever it holds
+ * AUDIT_QUEUE_MAX events, before an event is written at once
+ * (AuditWriteEvent), and before the transaction commits or prepares,
+ * whatever happened. Events of an aborted (sub)transaction leave the
+ * queue with it.
+ *
+ * A queued event gets its id when it is queued (the caller of log_event
+ * has it at once, and ids follow the order in which things happened), and
+ * is written as of the command that queued it: the query that starts next
+ * and flushes the queue sees it, as it would have seen an event written
+ * at once (a plpgsql function that logs an event, then reads the log).
  *
  *-------------------------------------------------------------------------
  */
@@ -129,7 +137,7 @@ KeepValue(AuditRow *row, int anum)
 		row->values[anum - 1] = datumCopy(row->values[anum - 1], false, -1);
 }
 
-/* Writes every queued event, in queue order, with fresh ids. */
+/* Writes every queued event, in queue order. */
 void
 AuditFlushEvents(void)
 {
@@ -139,14 +147,19 @@ AuditFlushEvents(void)
 	 */
 	if (queue_len == 0 || queueing || !QueueWritableHere())
 		return;
-	(void) AuditStoreRows(queue, queue_len);
+	AuditStoreRows(queue, queue_len);
 	ForgetQueued(InvalidSubTransactionId);
 }
 
-/* Queues one event of a row trigger; it is written by AuditFlushEvents. */
-void
+/*
+ * Queues one event and returns its id, taken now so that ids follow the
+ * order in which things happened; the event is written by AuditFlushEvents.
+ */
+int64
 AuditQueueEvent(AuditEvent *ev)
 {
+	int64		id;
+
 	AuditRow   *row;
 	MemoryContext old;
 
@@ -179,22 +192,34 @@ AuditQueueEvent(AuditEvent *ev)
 	KeepValue(row, Anum_event_store_details);
 	KeepValue(row, Anum_event_store_client_addr);
 	MemoryContextSwitchTo(old);
+	id = AuditNextEventId();
+	row->values[Anum_event_store_id - 1] = Int64GetDatum(id);
+	row->nulls[Anum_event_store_id - 1] = false;
+	row->cid = GetCurrentCommandId(true);
 	queue_subids[queue_len] = GetCurrentSubTransactionId();
 	queue_len++;
+	return id;
 }
 
 /*
- * Writes one event now and returns its id; queued trigger events are
- * written first, so that ids follow the order in which things happened.
+ * Writes one event now and returns its id; queued events are written
+ * first.
  */
 int64
 AuditWriteEvent(AuditEvent *ev)
 {
 	AuditRow	row;
 
+	int64		id;
+
 	AuditFlushEvents();
 	AuditFormEvent(ev, &row);
-	return AuditStoreRows(&row, 1);
+	id = AuditNextEventId();
+	row.values[Anum_event_store_id - 1] = Int64GetDatum(id);
+	row.nulls[Anum_event_store_id - 1] = false;
+	row.cid = GetCurrentCommandId(true);
+	AuditStoreRows(&row, 1);
+	return id;
 }
 
 /* Module start-up: the queue follows transactions. */

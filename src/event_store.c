@@ -361,28 +361,39 @@ StorePartRows(PartSlot *p, AuditRow **rows, int n)
 		memcpy(slot->tts_isnull, rows[i]->nulls, sizeof(rows[i]->nulls));
 		ExecStoreVirtualTuple(slot);
 	}
-	heap_multi_insert(rel, slots, n, GetCurrentCommandId(true), 0, NULL);
+	/* each run of rows of one command as of that command (nearly always one run) */
+	for (int i = 0, run; i < n; i += run)
+	{
+		for (run = 1; i + run < n && rows[i + run]->cid == rows[i]->cid; run++)
+			;
+		heap_multi_insert(rel, &slots[i], run, rows[i]->cid, 0, NULL);
+	}
 	InsertIndexEntries(p, rel, rows, n);
 	for (int i = 0; i < n; i++)
 		ExecClearTuple(slots[i]);
 	table_close(rel, NoLock);
 }
 
-/*
- * Writes n rows, in order, each with a fresh id from the sequence, each
- * into the partition its time belongs to, and returns the id of the last
- * one.
- */
+/* A fresh event id, from event_store's sequence. */
 int64
+AuditNextEventId(void)
+{
+	return nextval_internal(AuditRelid(AREL_EVENT_STORE_ID_SEQ), false);
+}
+
+/*
+ * Writes n rows, their ids and commands given (AuditNextEventId,
+ * GetCurrentCommandId), in order, each into the partition its time belongs
+ * to.
+ */
+void
 AuditStoreRows(AuditRow *rows, int n)
 {
 	Relation	parent;
-	Oid			seq;
 	MemoryContext write_cxt;
 	MemoryContext old;
 	PartSlot  **target;
 	AuditRow  **group;
-	int64		id = 0;
 
 	Assert(n > 0);
 	/* the lock keeps the partitions as they are until the transaction ends */
@@ -391,15 +402,10 @@ AuditStoreRows(AuditRow *rows, int n)
 	write_cxt = AllocSetContextCreate(CurrentMemoryContext, "auditlog write",
 									  ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(write_cxt);
-	seq = AuditRelid(AREL_EVENT_STORE_ID_SEQ);
 	target = palloc(sizeof(PartSlot *) * n);
 	group = palloc(sizeof(AuditRow *) * n);
 	for (int i = 0; i < n; i++)
-	{
-		id = nextval_internal(seq, false);
-		rows[i].values[Anum_event_store_id - 1] = Int64GetDatum(id);
 		target[i] = PartitionFor(DatumGetTimestampTz(rows[i].values[Anum_event_store_occurred_at - 1]));
-	}
 	/* the rows of each partition together, in their order (nearly always one) */
 	for (int i = 0; i < n; i++)
 	{
@@ -424,7 +430,6 @@ AuditStoreRows(AuditRow *rows, int n)
 	table_close(parent, NoLock);
 	/* the new events need summarizing: make sure a worker is on it */
 	AuditWakeMaintenance();
-	return id;
 }
 
 /* Module start-up. */
