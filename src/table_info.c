@@ -446,7 +446,10 @@ AuditGetTableInfo(Relation rel, bool missing_ok)
 	t = (TableInfo *) hash_search(table_cache, &relid, HASH_ENTER, &found);
 	if (!found)
 	{
+		/* all that TableCacheCallback reads: it may run while t is built */
 		t->valid = false;
+		t->registered = InvalidOid;
+		t->natts = 0;
 		t->cxt = NULL;
 	}
 	if (!t->valid || t->natts != RelationGetDescr(rel)->natts)
