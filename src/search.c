@@ -352,6 +352,9 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 	w_hi = hi;
 	if (TIMESTAMP_IS_NOEND(w_hi))
 		w_hi = GetCurrentTimestamp() + 2 * USECS_PER_MINUTE;
+	/* each window must reach further back than the last, or the loop never ends */
+	if (step <= 0)
+		elog(ERROR, "auditlog: a search window of " INT64_FORMAT " microseconds", step);
 
 	for (bool first_window = true; found < want && w_hi > lo; first_window = false)
 	{
