@@ -9,8 +9,9 @@
  * starts (the executor hooks in auditlog.c), whenever it holds
  * AUDIT_QUEUE_MAX events, before an event is written at once
  * (AuditWriteEvent), and before the transaction commits or prepares,
- * whatever happened. Events of an aborted (sub)transaction leave the
- * queue with it.
+ * whatever happened, by whichever subtransaction is current then. Events
+ * of an aborted (sub)transaction leave the queue with it; an older event
+ * that an aborted subtransaction wrote is written again (QueueEntry).
  *
  * A queued event gets its id when it is queued (the caller of log_event
  * has it at once, and ids follow the order in which things happened), and
@@ -28,42 +29,102 @@
 
 #include "event.h"
 
+/*
+ * The queue: events in the order they were queued, each with the
+ * subtransaction that queued it. An event is written, as a rule, by the
+ * subtransaction that queued it or a descendant that has since ended well,
+ * and then leaves the queue. One written by a descendant still open (an
+ * EXCEPTION block's first query, after a log_event outside it) stays, marked
+ * written: if that subtransaction rolls back, taking the event's row with
+ * it, the event is written again by the next flush; once it ends well, the
+ * row is the queuing subtransaction's and the event leaves.
+ */
+typedef struct QueueEntry
+{
+	SubTransactionId queued;	/* the subtransaction that queued it */
+	SubTransactionId written;	/* Invalid: waits to be written */
+} QueueEntry;
+
 static AuditRow *queue = NULL;
-static SubTransactionId *queue_subids = NULL;
+static QueueEntry *queue_entries = NULL;
 static int	queue_len = 0;
+static int	queue_waiting = 0;	/* of them not written */
 static int	queue_cap = 0;
 static bool queueing = false;	/* an event is being formed into the queue */
 static MemoryContext queue_cxt = NULL;
 
-static void ForgetQueued(SubTransactionId subid);
+static void KeepEntries(bool (*keep) (QueueEntry *e, SubTransactionId a, SubTransactionId b),
+						SubTransactionId a, SubTransactionId b);
+static bool KeepBelow(QueueEntry *e, SubTransactionId subid, SubTransactionId unused);
+static bool KeepAfterRelease(QueueEntry *e, SubTransactionId subid, SubTransactionId parent);
+static bool KeepUnwritten(QueueEntry *e, SubTransactionId here, SubTransactionId unused);
 static void QueueXactCallback(XactEvent event, void *arg);
 static void QueueSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
-static bool QueueWritableHere(void);
 static void EnsureQueue(void);
 static void KeepValue(AuditRow *row, int anum);
 
-/* Forgets the queued events of subtransactions >= subid (all when Invalid). */
+/*
+ * Keeps the entries for which keep() says so (it may change them), in
+ * their order; the queue's memory goes once it is empty.
+ */
 static void
-ForgetQueued(SubTransactionId subid)
+KeepEntries(bool (*keep) (QueueEntry *e, SubTransactionId a, SubTransactionId b),
+			SubTransactionId a, SubTransactionId b)
 {
 	int			kept = 0;
 
-	if (subid != InvalidSubTransactionId)
+	queue_waiting = 0;
+	for (int i = 0; i < queue_len; i++)
 	{
-		for (int i = 0; i < queue_len; i++)
+		if (keep(&queue_entries[i], a, b))
 		{
-			if (queue_subids[i] < subid)
-			{
-				queue[kept] = queue[i];
-				queue_subids[kept] = queue_subids[i];
-				kept++;
-			}
+			queue[kept] = queue[i];
+			queue_entries[kept] = queue_entries[i];
+			if (queue_entries[kept].written == InvalidSubTransactionId)
+				queue_waiting++;
+			kept++;
 		}
 	}
 	queue_len = kept;
 	if (queue_len == 0 && queue_cxt)
 		MemoryContextReset(queue_cxt);
+}
+
+/*
+ * Subtransaction subid and its children rolled back: their events go, and
+ * an older event they wrote waits to be written again.
+ */
+static bool
+KeepBelow(QueueEntry *e, SubTransactionId subid, SubTransactionId unused)
+{
+	if (e->queued >= subid)
+		return false;
+	if (e->written != InvalidSubTransactionId && e->written >= subid)
+		e->written = InvalidSubTransactionId;
+	return true;
+}
+
+/*
+ * Subtransaction subid ended well: what it (or its children, ended before
+ * it) wrote is its parent's now, and an event whose row is no longer in a
+ * younger subtransaction than the one that queued it is done with.
+ */
+static bool
+KeepAfterRelease(QueueEntry *e, SubTransactionId subid, SubTransactionId parent)
+{
+	if (e->written == InvalidSubTransactionId)
+		return true;
+	if (e->written >= subid)
+		e->written = parent;
+	return e->written > e->queued;
+}
+
+/* After a flush in subtransaction 'here': what it wrote for itself is done. */
+static bool
+KeepUnwritten(QueueEntry *e, SubTransactionId here, SubTransactionId unused)
+{
+	return e->written == InvalidSubTransactionId || e->written > e->queued;
 }
 
 static void
@@ -79,7 +140,10 @@ QueueXactCallback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PREPARE:
-			ForgetQueued(InvalidSubTransactionId);
+			queue_len = 0;
+			queue_waiting = 0;
+			if (queue_cxt)
+				MemoryContextReset(queue_cxt);
 			break;
 		default:
 			break;
@@ -90,29 +154,13 @@ static void
 QueueSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 					 SubTransactionId parentSubid, void *arg)
 {
+	if (queue_len == 0)
+		return;
 	/* later subtransactions opened while mySubid was open are its children */
 	if (event == SUBXACT_EVENT_ABORT_SUB)
-		ForgetQueued(mySubid);
-}
-
-/*
- * True when the queued events may be written now. Writing them inside a
- * subtransaction younger than any of them (a plpgsql EXCEPTION block run by
- * some other trigger of the same statement, say) would lose them if that
- * subtransaction rolled back while their rows stayed: they wait for the
- * statement's end, or the commit, in their own subtransaction.
- */
-static bool
-QueueWritableHere(void)
-{
-	SubTransactionId here = GetCurrentSubTransactionId();
-
-	for (int i = 0; i < queue_len; i++)
-	{
-		if (queue_subids[i] < here)
-			return false;
-	}
-	return true;
+		KeepEntries(KeepBelow, mySubid, InvalidSubTransactionId);
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		KeepEntries(KeepAfterRelease, mySubid, parentSubid);
 }
 
 /* Allocates the queue on first use. */
@@ -122,8 +170,7 @@ EnsureQueue(void)
 	if (queue)
 		return;
 	queue = MemoryContextAllocZero(TopMemoryContext, sizeof(AuditRow) * AUDIT_QUEUE_MAX);
-	queue_subids = MemoryContextAlloc(TopMemoryContext,
-									  sizeof(SubTransactionId) * AUDIT_QUEUE_MAX);
+	queue_entries = MemoryContextAlloc(TopMemoryContext, sizeof(QueueEntry) * AUDIT_QUEUE_MAX);
 	queue_cap = AUDIT_QUEUE_MAX;
 	queue_cxt = AllocSetContextCreate(TopMemoryContext, "auditlog queue",
 									  ALLOCSET_DEFAULT_SIZES);
@@ -137,18 +184,40 @@ KeepValue(AuditRow *row, int anum)
 		row->values[anum - 1] = datumCopy(row->values[anum - 1], false, -1);
 }
 
-/* Writes every queued event, in queue order. */
+/*
+ * Writes every event that waits, in queue order, as part of the current
+ * subtransaction.
+ */
 void
 AuditFlushEvents(void)
 {
+	SubTransactionId here;
+	AuditRow   *rows;
+
 	/*
 	 * Not while an event is being queued: the SQL that adds a new label runs
 	 * through the executor, whose hook calls us.
 	 */
-	if (queue_len == 0 || queueing || !QueueWritableHere())
+	if (queue_waiting == 0 || queueing)
 		return;
-	AuditStoreRows(queue, queue_len);
-	ForgetQueued(InvalidSubTransactionId);
+	here = GetCurrentSubTransactionId();
+	rows = queue;
+	if (queue_waiting < queue_len)
+	{
+		int			n = 0;
+
+		rows = palloc(sizeof(AuditRow) * queue_waiting);
+		for (int i = 0; i < queue_len; i++)
+			if (queue_entries[i].written == InvalidSubTransactionId)
+				rows[n++] = queue[i];
+	}
+	AuditStoreRows(rows, queue_waiting);
+	if (rows != queue)
+		pfree(rows);
+	for (int i = 0; i < queue_len; i++)
+		if (queue_entries[i].written == InvalidSubTransactionId)
+			queue_entries[i].written = here;
+	KeepEntries(KeepUnwritten, here, InvalidSubTransactionId);
 }
 
 /*
@@ -159,19 +228,18 @@ int64
 AuditQueueEvent(AuditEvent *ev)
 {
 	int64		id;
-
 	AuditRow   *row;
 	MemoryContext old;
 
 	EnsureQueue();
-	if (queue_len >= AUDIT_QUEUE_MAX)
+	if (queue_waiting >= AUDIT_QUEUE_MAX)
 		AuditFlushEvents();
-	/* still full: the events cannot be written from this subtransaction */
+	/* still full: events written by a subtransaction still open stay until it ends */
 	if (queue_len >= queue_cap)
 	{
 		queue_cap *= 2;
 		queue = repalloc(queue, sizeof(AuditRow) * queue_cap);
-		queue_subids = repalloc(queue_subids, sizeof(SubTransactionId) * queue_cap);
+		queue_entries = repalloc(queue_entries, sizeof(QueueEntry) * queue_cap);
 	}
 
 	row = &queue[queue_len];
@@ -196,8 +264,10 @@ AuditQueueEvent(AuditEvent *ev)
 	row->values[Anum_event_store_id - 1] = Int64GetDatum(id);
 	row->nulls[Anum_event_store_id - 1] = false;
 	row->cid = GetCurrentCommandId(true);
-	queue_subids[queue_len] = GetCurrentSubTransactionId();
+	queue_entries[queue_len].queued = GetCurrentSubTransactionId();
+	queue_entries[queue_len].written = InvalidSubTransactionId;
 	queue_len++;
+	queue_waiting++;
 	return id;
 }
 

@@ -7,7 +7,7 @@
 -- the calls and of the row events around them, and a rolled-back savepoint
 -- or EXCEPTION block takes its events with it.
 BEGIN;
-SELECT plan(16);
+SELECT plan(20);
 \ir setup/common.sql
 
 -- plpgsql: an event logged by a simple expression, then read by the next statement
@@ -90,6 +90,36 @@ SELECT is((SELECT count(*) FROM auditlog.events WHERE action = 'tapq.block_faile
           'an event of an EXCEPTION block that failed is gone');
 SELECT is((SELECT count(*) FROM auditlog.events WHERE action = 'tapq.block_ok'), 1::bigint,
           'an event of a block that ended well stays');
+
+-- an EXCEPTION block entered after the call: its queries see the event too,
+-- and a block that fails does not take it away
+CREATE FUNCTION tap_q_read_in_block(fail boolean) RETURNS bigint[] LANGUAGE plpgsql AS $$
+DECLARE
+    i bigint;
+    inside bigint;
+    after bigint;
+BEGIN
+    i := auditlog.log_event('tapq.before_block');
+    BEGIN
+        SELECT count(*) INTO inside FROM auditlog.events WHERE id = i;
+        IF fail THEN
+            RAISE EXCEPTION 'refused';
+        END IF;
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    SELECT count(*) INTO after FROM auditlog.events WHERE id = i;
+    RETURN ARRAY[inside, after];
+END
+$$;
+SELECT is(tap_q_read_in_block(false), ARRAY[1, 1]::bigint[],
+          'a block entered after log_event reads its event, and so does what follows');
+SELECT is(tap_q_read_in_block(true), ARRAY[1, 1]::bigint[],
+          'a block that fails after reading it does not take the event away');
+SELECT is((SELECT count(*) FROM auditlog.events WHERE action = 'tapq.before_block'), 2::bigint,
+          'one event per call');
+SELECT is((SELECT count(DISTINCT id) FROM auditlog.events WHERE action = 'tapq.before_block'), 2::bigint,
+          'none written twice');
 
 -- a statement that fails after logging
 SAVEPOINT s3;
