@@ -65,7 +65,7 @@ extern void EventStoreInit(void);
 /* event_api.c: what log_event (and its variants) refuse to write */
 extern void AuditRefuseTriggerAction(const AuditEvent *ev);
 
-/* event_queue.c: the queue of trigger events and the write of one event */
+/* event_queue.c: the queue of events and the write of one event */
 #define AUDIT_QUEUE_MAX 1000	/* events queued before they are written */
 extern int64 AuditQueueEvent(AuditEvent *ev);
 extern void AuditFlushEvents(void);

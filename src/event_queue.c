@@ -57,12 +57,13 @@ static void KeepEntries(bool (*keep) (QueueEntry *e, SubTransactionId a, SubTran
 						SubTransactionId a, SubTransactionId b);
 static bool KeepBelow(QueueEntry *e, SubTransactionId subid, SubTransactionId unused);
 static bool KeepAfterRelease(QueueEntry *e, SubTransactionId subid, SubTransactionId parent);
-static bool KeepUnwritten(QueueEntry *e, SubTransactionId here, SubTransactionId unused);
+static bool KeepUnwritten(QueueEntry *e, SubTransactionId unused_a, SubTransactionId unused_b);
 static void QueueXactCallback(XactEvent event, void *arg);
 static void QueueSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
 static void EnsureQueue(void);
 static void KeepValue(AuditRow *row, int anum);
+static int64 StampRow(AuditRow *row);
 
 /*
  * Keeps the entries for which keep() says so (it may change them), in
@@ -120,9 +121,9 @@ KeepAfterRelease(QueueEntry *e, SubTransactionId subid, SubTransactionId parent)
 	return e->written > e->queued;
 }
 
-/* After a flush in subtransaction 'here': what it wrote for itself is done. */
+/* After a flush: what the flushing subtransaction wrote for itself is done. */
 static bool
-KeepUnwritten(QueueEntry *e, SubTransactionId here, SubTransactionId unused)
+KeepUnwritten(QueueEntry *e, SubTransactionId unused_a, SubTransactionId unused_b)
 {
 	return e->written == InvalidSubTransactionId || e->written > e->queued;
 }
@@ -185,6 +186,21 @@ KeepValue(AuditRow *row, int anum)
 }
 
 /*
+ * Gives a formed row its id and command, now: the order ids follow, and the
+ * command as of which the row is written. Returns the id.
+ */
+static int64
+StampRow(AuditRow *row)
+{
+	int64		id = AuditNextEventId();
+
+	row->values[Anum_event_store_id - 1] = Int64GetDatum(id);
+	row->nulls[Anum_event_store_id - 1] = false;
+	row->cid = GetCurrentCommandId(true);
+	return id;
+}
+
+/*
  * Writes every event that waits, in queue order, as part of the current
  * subtransaction.
  */
@@ -217,7 +233,7 @@ AuditFlushEvents(void)
 	for (int i = 0; i < queue_len; i++)
 		if (queue_entries[i].written == InvalidSubTransactionId)
 			queue_entries[i].written = here;
-	KeepEntries(KeepUnwritten, here, InvalidSubTransactionId);
+	KeepEntries(KeepUnwritten, InvalidSubTransactionId, InvalidSubTransactionId);
 }
 
 /*
@@ -260,10 +276,7 @@ AuditQueueEvent(AuditEvent *ev)
 	KeepValue(row, Anum_event_store_details);
 	KeepValue(row, Anum_event_store_client_addr);
 	MemoryContextSwitchTo(old);
-	id = AuditNextEventId();
-	row->values[Anum_event_store_id - 1] = Int64GetDatum(id);
-	row->nulls[Anum_event_store_id - 1] = false;
-	row->cid = GetCurrentCommandId(true);
+	id = StampRow(row);
 	queue_entries[queue_len].queued = GetCurrentSubTransactionId();
 	queue_entries[queue_len].written = InvalidSubTransactionId;
 	queue_len++;
@@ -279,15 +292,11 @@ int64
 AuditWriteEvent(AuditEvent *ev)
 {
 	AuditRow	row;
-
 	int64		id;
 
 	AuditFlushEvents();
 	AuditFormEvent(ev, &row);
-	id = AuditNextEventId();
-	row.values[Anum_event_store_id - 1] = Int64GetDatum(id);
-	row.nulls[Anum_event_store_id - 1] = false;
-	row.cid = GetCurrentCommandId(true);
+	id = StampRow(&row);
 	AuditStoreRows(&row, 1);
 	return id;
 }
