@@ -48,6 +48,8 @@ FindLabel(char kind, const char *label)
 {
 	SpiArgs		args = {0};
 
+	/* a unique key's lookup: one plan for every value */
+	args.plan = PLAN_GENERIC;
 	SpiArg(&args, CHAROID, CharGetDatum(kind));
 	SpiArg(&args, TEXTOID, CStringGetTextDatum(label));
 	SpiQuery("SELECT l.id FROM auditlog.labels l"
@@ -96,6 +98,8 @@ ResolveActions(SearchFilters *f, const char *action)
 	SpiArgs		args = {0};
 	uint64		n;
 
+	/* a scan of the unique index on the name, whatever the values */
+	args.plan = PLAN_GENERIC;
 	if (prefix == NULL)
 	{
 		SpiArg(&args, TEXTOID, CStringGetTextDatum(action));
