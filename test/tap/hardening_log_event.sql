@@ -5,7 +5,7 @@
 -- actions, other actions of the type, and types no table is registered
 -- under stay the application's to log.
 BEGIN;
-SELECT plan(12);
+SELECT plan(15);
 
 \ir setup/common.sql
 \ir setup/roles.sql
@@ -50,6 +50,22 @@ SET LOCAL ROLE auditlog_tap_le_app;
 SELECT lives_ok($$SELECT auditlog.log_event('tap_le_connection.delete', 'tap_le_connection', '7')$$,
                 'once the table is unregistered, the action is the application''s again');
 RESET ROLE;
+-- The answer follows registrations at once, though log_event keeps it
+-- between them: a type it has let through, then registered, is refused;
+-- a registration rolled back frees it again; a table registered under
+-- another type frees the old one.
+SELECT lives_ok($$SELECT auditlog.log_event('tap_le_later.create', 'tap_le_later', '1')$$,
+                'a type no table is registered under, logged');
+SAVEPOINT reg;
+SELECT auditlog.register_table('tap_le_conn', 'tap_le_later');
+SELECT throws_ok($$SELECT auditlog.log_event('tap_le_later.create', 'tap_le_later', '2')$$, '42501', NULL,
+                 'is refused once a table is registered under it');
+ROLLBACK TO SAVEPOINT reg;
+SELECT auditlog.register_table('tap_le_conn', 'tap_le_other');
+SELECT lives_ok($$SELECT auditlog.log_event('tap_le_later.create', 'tap_le_later', '3')
+                  UNION ALL SELECT auditlog.log_event('tap_le_connection.create', 'tap_le_connection', '4')$$,
+                'and free again when that registration is rolled back');
+SELECT auditlog.unregister_table('tap_le_conn');
 SELECT is((SELECT count(*)::int FROM tap_events WHERE resource_type = 'tap_le_connection'
              AND outcome = 'success' AND action = 'tap_le_connection.delete'), 1,
           'only that one successful tap_le_connection.delete was logged');
