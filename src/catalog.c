@@ -80,6 +80,9 @@ static bool outcome_eq_known = false;
  */
 static uint64 reset_generation = 0;
 
+/* Counts every relcache invalidation this backend processes (AuditRelcacheGeneration). */
+static uint64 relcache_generation = 0;
+
 static AuditResetCallback reset_callbacks[MAX_RESET_CALLBACKS];
 static int	n_reset_callbacks = 0;
 
@@ -113,6 +116,7 @@ ResetAll(void)
 static void
 RelcacheCallback(Datum arg, Oid relid)
 {
+	relcache_generation++;
 	if (!OidIsValid(relid))
 	{
 		ResetAll();
@@ -219,6 +223,18 @@ BelongsToExtension(Oid relid, Oid ext)
  * exported
  * ------------------------------------------------------------------------
  */
+
+/*
+ * A number that changes with every relcache invalidation this backend
+ * processes, of any relation: for a cache of something that brings one
+ * when it changes (a registration does, for its table: registry.c,
+ * ddl.c), here at once and in every other backend once it commits.
+ */
+uint64
+AuditRelcacheGeneration(void)
+{
+	return relcache_generation;
+}
 
 /* Registers a function that drops a cache when our oids are forgotten. */
 void

@@ -112,6 +112,7 @@ extern void AuditCheckNatts(Relation rel, int natts);
  */
 typedef void (*AuditResetCallback) (void);
 extern void AuditOnReset(AuditResetCallback cb);
+extern uint64 AuditRelcacheGeneration(void);
 
 extern void CatalogInit(void);
 

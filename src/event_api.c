@@ -24,7 +24,6 @@
 #include "utils/timestamp.h"
 
 #include "event.h"
-#include "table_info.h"
 #include "validate.h"
 #include "writer.h"
 
@@ -47,6 +46,7 @@ static void ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev);
 static void SetLocal(const char *name, const char *value);
 static Oid	TableRegisteredAs(const char *resource_type);
 static Oid	ScanRegistry(const char *resource_type);
+static void ForgetStaleRegisteredAs(void);
 static TimestampTz EarliestEventTime(void);
 
 /* ------------------------------------------------------------------------
@@ -143,26 +143,32 @@ static struct
 static int	n_registered_as = 0;
 static uint64 registered_as_generation = 0;
 
+/* Forgets the answers kept, when an invalidation came since they were read. */
+static void
+ForgetStaleRegisteredAs(void)
+{
+	if (registered_as_generation != AuditRelcacheGeneration())
+	{
+		n_registered_as = 0;
+		registered_as_generation = AuditRelcacheGeneration();
+	}
+}
+
 /* The table registered under a resource type, or InvalidOid. */
 static Oid
 TableRegisteredAs(const char *resource_type)
 {
 	Oid			found;
 
-	if (registered_as_generation != AuditRelcacheGeneration())
-		n_registered_as = 0;
+	ForgetStaleRegisteredAs();
 	for (int i = 0; i < n_registered_as; i++)
 	{
 		if (strcmp(registered_as[i].type, resource_type) == 0)
 			return registered_as[i].table;
 	}
 	found = ScanRegistry(resource_type);
-	/* the scan itself may have brought an invalidation: keep only an answer read after it */
-	if (registered_as_generation != AuditRelcacheGeneration())
-	{
-		n_registered_as = 0;
-		registered_as_generation = AuditRelcacheGeneration();
-	}
+	/* the scan itself may have taken in an invalidation: keep only what was read after it */
+	ForgetStaleRegisteredAs();
 	if (n_registered_as < REGISTERED_AS_MAX && strlen(resource_type) <= AUDIT_MAX_LABEL)
 	{
 		strcpy(registered_as[n_registered_as].type, resource_type);

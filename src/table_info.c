@@ -50,9 +50,6 @@ typedef struct Registration
 
 static HTAB *table_cache = NULL;
 
-/* How many relcache invalidations this backend has seen (AuditRelcacheGeneration). */
-static uint64 relcache_generation = 0;
-
 static void TableCacheCallback(Datum arg, Oid relid);
 static void TableCacheReset(void);
 static bool InNameArray(ArrayType *arr, const char *name);
@@ -73,7 +70,6 @@ TableCacheCallback(Datum arg, Oid relid)
 	HASH_SEQ_STATUS status;
 	TableInfo  *t;
 
-	relcache_generation++;
 	if (table_cache == NULL)
 		return;
 	hash_seq_init(&status, table_cache);
@@ -466,18 +462,6 @@ AuditGetTableInfo(Relation rel, bool missing_ok)
 }
 
 /* Module start-up: descriptions follow the tables and our objects. */
-/*
- * A number that changes with every relcache invalidation this backend
- * processes, of any relation: a registration's change always brings one
- * for its table (registry.c, ddl.c), here and, once it commits, in every
- * other backend.
- */
-uint64
-AuditRelcacheGeneration(void)
-{
-	return relcache_generation;
-}
-
 void
 TableInfoInit(void)
 {

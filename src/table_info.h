@@ -71,7 +71,6 @@ typedef struct TableInfo
 } TableInfo;
 
 extern TableInfo *AuditGetTableInfo(Relation rel, bool missing_ok);
-extern uint64 AuditRelcacheGeneration(void);
 extern void TableInfoInit(void);
 
 #endif							/* AUDITLOG_TABLE_INFO_H */
