@@ -188,6 +188,23 @@ RunRound(void)
 }
 
 /*
+ * Whether the worker should stop what it is doing: someone wants the
+ * database to themselves, or auditlog.maintenance_worker was turned off (a
+ * reload is read here, so that turning it off takes effect between two
+ * steps of a long round, not at its end).
+ */
+static bool
+MustLeave(void)
+{
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+	return !auditlog_maintenance_worker || AuditDatabaseBusy();
+}
+
+/*
  * Waits a naptime, waking every second to see whether it must leave.
  * Returns false when the worker should stop.
  */
@@ -201,19 +218,14 @@ Nap(void)
 		long		left = auditlog_maintenance_naptime -
 			(long) ((GetCurrentTimestamp() - start) / 1000);
 
+		CHECK_FOR_INTERRUPTS();
+		if (MustLeave())
+			return false;
 		if (left <= 0)
 			return true;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 Min(left, 1000L), PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-		if (!auditlog_maintenance_worker || AuditDatabaseBusy())
-			return false;
 	}
 }
 
@@ -239,21 +251,21 @@ AuditMaintenanceRound(void)
 	while (SummarizeStep())
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (AuditDatabaseBusy())
+		if (MustLeave())
 			return true;
 	}
 	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: seals");
 	while (SealStep())
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (AuditDatabaseBusy())
+		if (MustLeave())
 			return true;
 	}
 	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: partitions");
 	while (InTransaction(AuditPartitionStep))
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (AuditDatabaseBusy())
+		if (MustLeave())
 			return true;
 	}
 	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: retention");

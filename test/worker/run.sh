@@ -9,7 +9,8 @@
 #             DATABASE does not wait for it
 #   preload   with shared_preload_libraries: the launcher starts a worker for
 #             a database nobody writes to, none for a database without the
-#             extension, and replaces a killed worker
+#             extension, and replaces a killed worker; turned off, workers
+#             stop, between two steps of a long round
 #   slots     max_worker_processes exhausted: writers get a WARNING, never an
 #             error or a wait
 #   standby   a hot standby of a preloading primary runs no worker
@@ -152,8 +153,11 @@ preload() {
     q -d postgres -c "CREATE DATABASE p1" -c "CREATE DATABASE p2"
     q -d p1 -c "CREATE EXTENSION auditlog" -c "ALTER SYSTEM SET auditlog.maintenance_worker = off" \
           -c "SELECT pg_reload_conf()" >/dev/null
-    until_true 10 postgres "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'auditlog maintenance'" ||
+    if until_true 20 postgres "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'auditlog maintenance'"; then
+        ok "workers stop with auditlog.maintenance_worker = off"
+    else
         notok "workers did not stop with auditlog.maintenance_worker = off"
+    fi
     import p1 5000
     q -d postgres -c "ALTER SYSTEM RESET auditlog.maintenance_worker" >/dev/null
     as_postgres "$TMPCLUSTER_BINDIR/pg_ctl" -D "$TMPCLUSTER_DATA" -w -m fast restart >/dev/null
@@ -174,6 +178,24 @@ preload() {
         ok "the launcher replaces a terminated worker, with no writer"
     else
         notok "the launcher did not replace the worker"
+    fi
+
+    # A long catch-up (three summarizing steps, then three of seals) is
+    # stopped between two steps when the worker is turned off, not at the
+    # end of its round.
+    import p1 600000
+    if until_true 60 p1 "SELECT events > 600000 AND unsummarized < 600000 FROM auditlog.status()"; then
+        q -d postgres -c "ALTER SYSTEM SET auditlog.maintenance_worker = off" -c "SELECT pg_reload_conf()" >/dev/null
+        if until_true 10 postgres "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'auditlog maintenance'"; then
+            ok "turned off in a long round, the worker stops"
+        else
+            notok "the worker did not stop in its round"
+        fi
+        check "$(q -d p1 -c "SELECT unsummarized + unsealed > 0 FROM auditlog.status()")" \
+              "between two steps, not at the end of the round"
+        q -d postgres -c "ALTER SYSTEM RESET auditlog.maintenance_worker" -c "SELECT pg_reload_conf()" >/dev/null
+    else
+        notok "the worker did not start summarizing 600000 events: $(q -d p1 -c 'SELECT * FROM auditlog.status()')"
     fi
 }
 
