@@ -307,9 +307,12 @@ echo
 echo "Storage (table + indexes + TOAST, after VACUUM):"
 size_line() { # label relation-list rows
     local bytes per
-    # a partitioned table (the event store) counts as the sum of its partitions
-    bytes=$(psqla -c "SELECT sum(pg_total_relation_size(t.relid))
-                        FROM unnest($2::regclass[]) AS c, pg_partition_tree(c) AS t")
+    # a partitioned table (the event store) counts as the sum of its partitions; for
+    # a plain table pg_partition_tree() returns no row, so it counts as itself
+    bytes=$(psqla -c "SELECT sum(coalesce((SELECT sum(pg_total_relation_size(t.relid))
+                                             FROM pg_partition_tree(c) AS t),
+                                          pg_total_relation_size(c)))
+                        FROM unnest($2::regclass[]) AS c")
     if [[ $3 -gt 0 ]]; then per=$(calc '%.0f' "$bytes / $3"); else per=-; fi
     printf '  %-46s %12s bytes %12s events %8s bytes/event\n' "$1" "$bytes" "$3" "$per"
 }
