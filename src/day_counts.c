@@ -1,15 +1,24 @@
 /*-------------------------------------------------------------------------
  *
  * src/day_counts.c
- *	  The per-day counts of a month's summary row: a bigint[31].
+ *	  The per-day counts of a month's summary row, in a few bytes.
  *
  * The month rows of auditlog.event_counts (grains 'm' and 'U') carry, next
- * to their total n, the count of each UTC day of their month: slot i is
- * day i. One row per month instead of one per day keeps the summaries a
- * small fraction of the events, and a range of days is still one row per
- * combination of the filters. These functions build, add up and read such
- * arrays for summary.c and summary_count.c; they check their input, being
- * callable from SQL by the extension's owner.
+ * to their total n, the count of each UTC day of their month. One row per
+ * month instead of one per day keeps the summaries a small fraction of the
+ * events, and a range of days is still one row per combination of the
+ * filters. These functions build, add up and read such counts for
+ * summary.c and summary_count.c; they check their input, being callable
+ * from SQL by the extension's owner.
+ *
+ * The counts are a bytea, because most days of most combinations hold no
+ * event or a few (as a bigint[31] they were 272 bytes a row, in the table
+ * and again in the key's INCLUDE, most of the summaries' size): four bytes,
+ * little-endian, whose bit d - 1 says that day d holds a count other than
+ * zero, then those counts in day order, each zigzag-encoded (sign in the
+ * lowest bit) as a base-128 varint, low groups first. One encoding per
+ * value: no zero count, no varint longer than it needs, nothing after the
+ * last one. auditlog.day_counts_array() shows them as a bigint[31].
  *
  *-------------------------------------------------------------------------
  */
@@ -19,12 +28,16 @@
 #include "common/int.h"
 #include "fmgr.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
 #include "summary.h"
 
-static int64 *CheckDays(ArrayType *days, int nslots);
+static void BadDays(const char *why) pg_attribute_noreturn();
+static int64 *CheckState(ArrayType *state);
+static void DecodeDays(bytea *days, int64 *slots);
+static bytea *EncodeDays(const int64 *slots);
 static int64 MonthKey(TimestampTz ts, int *day);
 static void CheckDayBounds(int32 from_day, int32 to_day);
 static void AddCount(int64 *sum, int64 n);
@@ -34,24 +47,117 @@ static void AddCount(int64 *sum, int64 n);
  * ------------------------------------------------------------------------
  */
 
+/* The refusal of a value that is not per-day counts. */
+static void
+BadDays(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid per-day counts: %s", why),
+			 errhint("Pass the days column of auditlog.event_counts, or a value of auditlog.day_counts().")));
+}
+
 /*
- * A per-day count array: one dimension of DAYS_PER_MONTH_MAX bigints from
- * 1, no NULL (nslots DAYS_PER_MONTH_MAX + 1: the aggregate's state, its
- * month after the days). Returns its slots (without NULLs, the data
- * follows the header: ARR_DATA_PTR's test for a NULL bitmap is not needed).
+ * The state of the aggregate day_counts(): one dimension of
+ * DAYS_PER_MONTH_MAX + 1 bigints from 1, no NULL, the days then their
+ * month. Returns its slots (without NULLs, the data follows the header).
  */
 static int64 *
-CheckDays(ArrayType *days, int nslots)
+CheckState(ArrayType *state)
 {
-	if (ARR_ELEMTYPE(days) != INT8OID || ARR_NDIM(days) != 1 ||
-		ARR_DIMS(days)[0] != nslots || ARR_LBOUND(days)[0] != 1 ||
-		ARR_HASNULL(days))
+	if (ARR_ELEMTYPE(state) != INT8OID || ARR_NDIM(state) != 1 ||
+		ARR_DIMS(state)[0] != DAYS_PER_MONTH_MAX + 1 || ARR_LBOUND(state)[0] != 1 ||
+		ARR_HASNULL(state))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("per-day counts must be a bigint array of %d elements from 1, without NULLs",
-						nslots),
-				 errhint("Pass the days column of auditlog.event_counts.")));
-	return (int64 *) ((char *) days + ARR_OVERHEAD_NONULLS(1));
+				 errmsg("the state of auditlog.day_counts() must be a bigint array of %d elements from 1, without NULLs",
+						DAYS_PER_MONTH_MAX + 1),
+				 errhint("Call the aggregate auditlog.day_counts(time, n).")));
+	return (int64 *) ((char *) state + ARR_OVERHEAD_NONULLS(1));
+}
+
+/* slots[DAYS_PER_MONTH_MAX] from per-day counts, checked. */
+static void
+DecodeDays(bytea *days, int64 *slots)
+{
+	const uint8 *p = (const uint8 *) VARDATA_ANY(days);
+	const uint8 *end = p + VARSIZE_ANY_EXHDR(days);
+	uint32		present;
+
+	if (end - p < 4)
+		BadDays("shorter than 4 bytes");
+	present = (uint32) p[0] | ((uint32) p[1] << 8) | ((uint32) p[2] << 16) | ((uint32) p[3] << 24);
+	p += 4;
+	if (present >> DAYS_PER_MONTH_MAX)
+		BadDays("a day after the 31st");
+	for (int d = 0; d < DAYS_PER_MONTH_MAX; d++)
+	{
+		uint64		z = 0;
+		int			shift = 0;
+
+		slots[d] = 0;
+		if (!(present & ((uint32) 1 << d)))
+			continue;
+		for (;;)
+		{
+			uint8		b;
+
+			if (p == end)
+				BadDays("a count is cut short");
+			b = *p++;
+			if (shift == 63 && b > 1)
+				BadDays("a count past the range of bigint");
+			z |= (uint64) (b & 0x7f) << shift;
+			if (!(b & 0x80))
+			{
+				if (b == 0 && shift > 0)
+					BadDays("a count is longer than it needs to be");
+				break;
+			}
+			shift += 7;
+		}
+		if (z == 0)
+			BadDays("a day marked as holding events holds none");
+		/* zigzag: 0, -1, 1, -2, 2, ... */
+		slots[d] = (int64) (z >> 1) ^ -(int64) (z & 1);
+	}
+	if (p != end)
+		BadDays("bytes after the last count");
+}
+
+/* The per-day counts of slots[DAYS_PER_MONTH_MAX], in the caller's memory context. */
+static bytea *
+EncodeDays(const int64 *slots)
+{
+	/* 4 bytes of days, at most 10 a count */
+	uint8		buf[4 + 10 * DAYS_PER_MONTH_MAX];
+	uint8	   *p = buf + 4;
+	uint32		present = 0;
+	bytea	   *out;
+
+	for (int d = 0; d < DAYS_PER_MONTH_MAX; d++)
+	{
+		uint64		z;
+
+		if (slots[d] == 0)
+			continue;
+		present |= (uint32) 1 << d;
+		z = ((uint64) slots[d] << 1) ^ (uint64) (slots[d] >> 63);
+		while (z >= 0x80)
+		{
+			*p++ = (uint8) (z | 0x80);
+			z >>= 7;
+		}
+		*p++ = (uint8) z;
+	}
+	buf[0] = (uint8) present;
+	buf[1] = (uint8) (present >> 8);
+	buf[2] = (uint8) (present >> 16);
+	buf[3] = (uint8) (present >> 24);
+	out = (bytea *) palloc(VARHDRSZ + (p - buf));
+	SET_VARSIZE(out, VARHDRSZ + (p - buf));
+	memcpy(VARDATA(out), buf, p - buf);
+	return out;
 }
 
 /* The UTC month of ts as year * 12 + month, and *day its day, 1 to 31. */
@@ -105,8 +211,9 @@ AddCount(int64 *sum, int64 n)
 void
 AuditAddDayCounts(int64 *sum, Datum days)
 {
-	const int64 *slots = CheckDays(DatumGetArrayTypeP(days), DAYS_PER_MONTH_MAX);
+	int64		slots[DAYS_PER_MONTH_MAX];
 
+	DecodeDays(DatumGetByteaPP(days), slots);
 	for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
 		AddCount(&sum[i], slots[i]);
 }
@@ -195,7 +302,7 @@ auditlog_day_counts_step(PG_FUNCTION_ARGS)
 	}
 	else
 		state = PG_GETARG_ARRAYTYPE_P(0);
-	slots = CheckDays(state, DAYS_PER_MONTH_MAX + 1);
+	slots = CheckState(state);
 	if (slots[DAYS_PER_MONTH_MAX] != month)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -207,63 +314,53 @@ auditlog_day_counts_step(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(auditlog_day_counts_final);
 /*
- * auditlog.day_counts_final(bigint[]) RETURNS bigint[]: the final function
+ * auditlog.day_counts_final(bigint[]) RETURNS bytea: the final function
  * of auditlog.day_counts(): the days of its state, without the month.
  */
 Datum
 auditlog_day_counts_final(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
-	int64	   *slots = CheckDays(state, DAYS_PER_MONTH_MAX + 1);
-	Datum		days[DAYS_PER_MONTH_MAX];
-
-	for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
-		days[i] = Int64GetDatum(slots[i]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(days, DAYS_PER_MONTH_MAX, INT8OID, sizeof(int64),
-										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	PG_RETURN_BYTEA_P(EncodeDays(CheckState(PG_GETARG_ARRAYTYPE_P(0))));
 }
 
 PG_FUNCTION_INFO_V1(auditlog_day_counts_add);
 /*
- * auditlog.day_counts_add(bigint[], bigint[]) RETURNS bigint[]: the two
- * per-day counts added day by day. A day below zero means that events
- * were taken off that the summaries never held: an error, so that the
- * statement is undone and the counts stay exact.
+ * auditlog.day_counts_add(bytea, bytea) RETURNS bytea: the two per-day
+ * counts added day by day. A day below zero means that events were taken
+ * off that the summaries never held: an error, so that the statement is
+ * undone and the counts stay exact.
  */
 Datum
 auditlog_day_counts_add(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P_COPY(0);
-	ArrayType  *b = PG_GETARG_ARRAYTYPE_P(1);
-	int64	   *sum;
-	const int64 *add;
+	int64		sum[DAYS_PER_MONTH_MAX];
+	int64		add[DAYS_PER_MONTH_MAX];
 
-	sum = CheckDays(a, DAYS_PER_MONTH_MAX);
-	add = CheckDays(b, DAYS_PER_MONTH_MAX);
+	DecodeDays(PG_GETARG_BYTEA_PP(0), sum);
+	DecodeDays(PG_GETARG_BYTEA_PP(1), add);
 	for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
 	{
 		AddCount(&sum[i], add[i]);
 		if (sum[i] < 0)
 			AuditCountsBelowZero();
 	}
-	PG_RETURN_ARRAYTYPE_P(a);
+	PG_RETURN_BYTEA_P(EncodeDays(sum));
 }
 
 PG_FUNCTION_INFO_V1(auditlog_day_counts_sum);
 /*
- * auditlog.day_counts_sum(days bigint[], from_day integer, to_day integer)
+ * auditlog.day_counts_sum(days bytea, from_day integer, to_day integer)
  * RETURNS bigint: the events of days [from_day, to_day) of the month.
  */
 Datum
 auditlog_day_counts_sum(PG_FUNCTION_ARGS)
 {
-	ArrayType  *days = PG_GETARG_ARRAYTYPE_P(0);
 	int32		from_day = PG_GETARG_INT32(1);
 	int32		to_day = PG_GETARG_INT32(2);
-	const int64 *slots;
+	int64		slots[DAYS_PER_MONTH_MAX];
 	int64		total = 0;
 
-	slots = CheckDays(days, DAYS_PER_MONTH_MAX);
+	DecodeDays(PG_GETARG_BYTEA_PP(0), slots);
 	CheckDayBounds(from_day, to_day);
 	for (int d = from_day; d < to_day; d++)
 		AddCount(&total, slots[d - 1]);
@@ -272,22 +369,39 @@ auditlog_day_counts_sum(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(auditlog_day_counts_last);
 /*
- * auditlog.day_counts_last(days bigint[], before_day integer) RETURNS
+ * auditlog.day_counts_last(days bytea, before_day integer) RETURNS
  * integer: the last day before before_day (1 to 32) that holds events, or
  * NULL when none does.
  */
 Datum
 auditlog_day_counts_last(PG_FUNCTION_ARGS)
 {
-	ArrayType  *days = PG_GETARG_ARRAYTYPE_P(0);
 	int32		before_day = PG_GETARG_INT32(1);
-	const int64 *slots;
+	int64		slots[DAYS_PER_MONTH_MAX];
 	int			d;
 
-	slots = CheckDays(days, DAYS_PER_MONTH_MAX);
+	DecodeDays(PG_GETARG_BYTEA_PP(0), slots);
 	CheckDayBounds(1, before_day);
 	d = AuditLastDayWithEvents(slots, before_day);
 	if (d == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(d);
+}
+
+PG_FUNCTION_INFO_V1(auditlog_day_counts_array);
+/*
+ * auditlog.day_counts_array(days bytea) RETURNS bigint[]: the per-day
+ * counts as 31 bigints, element d the count of day d.
+ */
+Datum
+auditlog_day_counts_array(PG_FUNCTION_ARGS)
+{
+	int64		slots[DAYS_PER_MONTH_MAX];
+	Datum		elems[DAYS_PER_MONTH_MAX];
+
+	DecodeDays(PG_GETARG_BYTEA_PP(0), slots);
+	for (int i = 0; i < DAYS_PER_MONTH_MAX; i++)
+		elems[i] = Int64GetDatum(slots[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, DAYS_PER_MONTH_MAX, INT8OID, sizeof(int64),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }

@@ -17,7 +17,7 @@
 /*
  * The grains of auditlog.event_counts (its column grain). The rows of
  * GRAIN_MONTH and GRAIN_ACTOR_OUTCOME carry the count of each UTC day of
- * their month too (column days, day_counts.c).
+ * their month too (column days, a bytea: day_counts.c).
  */
 #define GRAIN_MONTH			'm'	/* per UTC month and day, over all actors */
 #define GRAIN_ACTOR_MONTH	'M'	/* per actor and UTC month */

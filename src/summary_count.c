@@ -442,7 +442,7 @@ OldestEvent(int64 upto)
 		args.n = 0;
 		SpiArg(&args, TIMESTAMPTZOID, d);
 		SpiQuery(psprintf("SELECT pg_catalog.min(u.i) FROM auditlog.event_counts c,"
-						  " pg_catalog.unnest(c.days) WITH ORDINALITY AS u(n, i)"
+						  " pg_catalog.unnest(auditlog.day_counts_array(c.days)) WITH ORDINALITY AS u(n, i)"
 						  " WHERE c.grain OPERATOR(pg_catalog.=) '%c' AND c.actor_ref OPERATOR(pg_catalog.=) 0"
 						  " AND c.bucket OPERATOR(pg_catalog.=) $1 AND u.n OPERATOR(pg_catalog.>) 0",
 						  GRAIN_ACTOR_OUTCOME), &args, 1);

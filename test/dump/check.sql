@@ -102,7 +102,7 @@ SELECT is((SELECT sum(n) FROM auditlog.event_counts WHERE grain = 'a'),
           'the all-time summaries count every event once');
 SELECT set_eq($$SELECT c.bucket + (u.i - 1) * interval '24 hours' AS bucket, c.action_ref,
                        c.resource_type_ref, c.org_ref, c.outcome::text, u.n
-                  FROM auditlog.event_counts c, unnest(c.days) WITH ORDINALITY AS u(n, i)
+                  FROM auditlog.event_counts c, unnest(auditlog.day_counts_array(c.days)) WITH ORDINALITY AS u(n, i)
                  WHERE c.grain = 'm' AND u.n <> 0$$,
               $$SELECT date_trunc('day', occurred_at, 'UTC') AS bucket, action_ref,
                        coalesce(resource_type_ref, 0) AS resource_type_ref, coalesce(org_ref, 0) AS org_ref,

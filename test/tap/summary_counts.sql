@@ -94,7 +94,7 @@ SELECT plan(
     + 8 + 10 + 1 + 2 * :n_combos * 2 -- rolled back
     + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
-    + 4 + 5 + 3 + 2 + 2 + 7     -- the per-day counts
+    + 7 + 7 + 3 + 2 + 2 + 7     -- the per-day counts
 );
 
 SELECT is((SELECT count(*) FROM auditlog.events WHERE details ? 'n'), 4000::bigint,
@@ -285,9 +285,13 @@ SELECT (SELECT auditlog.day_counts(t, n)
                        ('2026-02-28 12:00+00', 5), ('2026-01-31 23:00-05', 7)) AS v(t, n)) AS days,
        (SELECT array_agg(CASE i WHEN 1 THEN 10 WHEN 28 THEN 5 ELSE 0 END::bigint ORDER BY i)
           FROM generate_series(1, 31) i) AS want;
-SELECT is(days, want, 'day_counts() adds each count to the UTC day of its time, whatever the session''s zone')
+SELECT is(auditlog.day_counts_array(days), want,
+          'day_counts() adds each count to the UTC day of its time, whatever the session''s zone')
   FROM feb;
-SELECT is(auditlog.day_counts_add(days, days), (SELECT array_agg(x * 2) FROM unnest(want) x),
+SELECT is(octet_length(days), 6,
+          'two days with events take 6 bytes: the days that hold events, then a byte a small count')
+  FROM feb;
+SELECT is(auditlog.day_counts_array(auditlog.day_counts_add(days, days)), (SELECT array_agg(x * 2) FROM unnest(want) x),
           'day_counts_add() adds two per-day counts day by day') FROM feb;
 SELECT is(ARRAY[auditlog.day_counts_sum(days, 1, 2), auditlog.day_counts_sum(days, 1, 32),
                 auditlog.day_counts_sum(days, 2, 28), auditlog.day_counts_sum(days, 28, 29),
@@ -296,31 +300,45 @@ SELECT is(ARRAY[auditlog.day_counts_sum(days, 1, 2), auditlog.day_counts_sum(day
 SELECT is(ARRAY[auditlog.day_counts_last(days, 32), auditlog.day_counts_last(days, 28),
                 auditlog.day_counts_last(days, 2), auditlog.day_counts_last(days, 1)], '{28, 1, 1, NULL}'::int[],
           'day_counts_last() is the last day with events before a day, NULL when none is') FROM feb;
-SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bigint[], 1, 2)', a)),
+SELECT is(auditlog.day_counts_array(auditlog.day_counts(t, n))::text,
+          '{-3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1}',
+          'a count taken off (a purge) is kept with its sign')
+  FROM (VALUES ('2026-01-01 10:00+00'::timestamptz, -3::bigint), ('2026-01-31 10:00+00', 1)) AS v(t, n);
+SELECT is(auditlog.day_counts_array(auditlog.day_counts(t, n))::text,
+          '{9223372036854775807,-9223372036854775808,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}',
+          'and so are the largest and the smallest bigint')
+  FROM (VALUES ('2026-01-01 10:00+00'::timestamptz, 9223372036854775807::bigint),
+               ('2026-01-02 10:00+00', -9223372036854775808)) AS v(t, n);
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bytea, 1, 2)', a)),
           jsonb_build_object('sqlstate', '22023',
-                             'message', 'per-day counts must be a bigint array of 31 elements from 1, without NULLs',
-                             'detail', NULL, 'hint', 'Pass the days column of auditlog.event_counts.'),
+                             'message', 'invalid per-day counts: ' || why,
+                             'detail', NULL,
+                             'hint', 'Pass the days column of auditlog.event_counts, or a value of auditlog.day_counts().'),
           format('per-day counts %s are refused', label))
-  FROM (VALUES ('{1,2}', 'of 2 days'), ('{}', 'of no day'),
-               ((SELECT array_agg(ARRAY[0, 0]) FROM generate_series(1, 31))::text, 'of two dimensions'),
-               ((SELECT '[0:30]=' || array_agg(0)::text FROM generate_series(1, 31)), 'from 0'),
-               ((SELECT array_agg(CASE WHEN i = 9 THEN NULL ELSE 0 END) FROM generate_series(1, 31) i)::text,
-                'with a NULL')) AS v(a, label);
-SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bigint[], %s, %s)', f.days, b[1], b[2]))->>'sqlstate',
+  FROM (VALUES ('\x010000', 'shorter than 4 bytes', 'of 3 bytes'),
+               ('\x00000080', 'a day after the 31st', 'with a 32nd day'),
+               ('\x01000000', 'a count is cut short', 'without the count of a day'),
+               ('\x0100000000', 'a day marked as holding events holds none', 'with a count of zero'),
+               ('\x010000008100', 'a count is longer than it needs to be', 'with a count in two bytes where one does'),
+               ('\x000000000a', 'bytes after the last count', 'with a byte after the last count'),
+               ('\x01000000ffffffffffffffffff02', 'a count past the range of bigint', 'with a count past bigint'))
+       AS v(a, why, label);
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bytea, %s, %s)', f.days, b[1], b[2]))->>'sqlstate',
           '22023', format('day_counts_sum() refuses days %s to %s', b[1], b[2]))
   FROM feb f, (VALUES ('{0,5}'::int[]), ('{5,33}'), ('{6,5}')) AS v(b);
-SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_last(%L::bigint[], %s)', f.days, b)),
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_last(%L::bytea, %s)', f.days, b)),
           jsonb_build_object('sqlstate', '22023', 'message', format('days 1 to %s are not a range of days of a month', b),
                              'detail', NULL, 'hint', 'Pass a first day from 1 and an end day after it, at most 32.'),
           format('day_counts_last() refuses day %s', b))
   FROM feb f, (VALUES (0), (33)) AS v(b);
-SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_add(%L::bigint[], %L::bigint[])',
-                                  f.days, (SELECT array_agg(CASE WHEN i = 1 THEN -11 ELSE 0 END ORDER BY i)
-                                             FROM generate_series(1, 31) i)))->>'message',
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_add(%L::bytea, %L::bytea)', f.days,
+                                  (SELECT auditlog.day_counts(t, -11)
+                                     FROM (VALUES ('2026-02-01 05:00+00'::timestamptz)) AS v(t))))->>'message',
           'auditlog: the summaries do not hold the events being removed',
           'day_counts_add() refuses to take a day below zero') FROM feb f;
-SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_add(%L::bigint[], %L::bigint[])', f.days,
-                                  array_fill(9223372036854775807::bigint, ARRAY[31]))) - 'detail',
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_add(%L::bytea, %L::bytea)', f.days,
+                                  (SELECT auditlog.day_counts(t, 9223372036854775807)
+                                     FROM (VALUES ('2026-02-01 05:00+00'::timestamptz)) AS v(t)))) - 'detail',
           jsonb_build_object('sqlstate', '22003', 'message', 'a per-day count is out of the range of bigint',
                              'hint', 'A day''s count must stay within -9223372036854775808 to 9223372036854775807.'),
           'day_counts_add() refuses a day past the range of bigint') FROM feb f;

@@ -28,13 +28,13 @@ SELECT set_eq($$SELECT c.grain::text, c.actor_ref, c.bucket, c.action_ref, c.res
                 SELECT CASE WHEN c.grain = 'm' THEN 'd' ELSE 'U' END, c.actor_ref,
                        c.bucket + (u.i - 1) * interval '24 hours', c.action_ref, c.resource_type_ref,
                        c.org_ref, c.outcome::text, u.n
-                  FROM auditlog.event_counts c, unnest(c.days) WITH ORDINALITY AS u(n, i)
+                  FROM auditlog.event_counts c, unnest(auditlog.day_counts_array(c.days)) WITH ORDINALITY AS u(n, i)
                  WHERE c.grain IN ('m', 'U') AND u.n <> 0 AND NOT (c.grain = 'U' AND c.actor_ref = 0)$$,
               $$SELECT grain::text, actor_ref, bucket, action_ref, resource_type_ref, org_ref, outcome::text, n
                   FROM upgrade_counts$$,
               'the summaries hold the same counts, the days of a month in its row');
 SELECT set_eq($$SELECT c.bucket + (u.i - 1) * interval '24 hours', c.outcome::text, u.n
-                  FROM auditlog.event_counts c, unnest(c.days) WITH ORDINALITY AS u(n, i)
+                  FROM auditlog.event_counts c, unnest(auditlog.day_counts_array(c.days)) WITH ORDINALITY AS u(n, i)
                  WHERE c.grain = 'U' AND c.actor_ref = 0 AND u.n <> 0$$,
               $$SELECT bucket, outcome::text, sum(n) FROM upgrade_counts WHERE grain = 'd' GROUP BY 1, 2$$,
               'and the new counts per day and outcome over all actors are those of the days');

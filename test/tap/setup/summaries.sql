@@ -66,7 +66,7 @@ BEGIN
                         FROM auditlog.event_counts c %s WHERE c.grain = %L %s %s$q$,
                    CASE WHEN g.by_day THEN $q$c.bucket + (u.i - 1) * interval '24 hours'$q$ ELSE 'c.bucket' END,
                    CASE WHEN g.by_day THEN 'u.n' ELSE 'c.n' END,
-                   CASE WHEN g.by_day THEN ', unnest(c.days) WITH ORDINALITY AS u(n, i)' ELSE '' END,
+                   CASE WHEN g.by_day THEN ', unnest(auditlog.day_counts_array(c.days)) WITH ORDINALITY AS u(n, i)' ELSE '' END,
                    g.grain,
                    CASE WHEN g.by_day THEN 'AND u.n <> 0' ELSE '' END,
                    -- 'U': per actor, and over all actors as actor 0
@@ -84,7 +84,7 @@ BEGIN
             format('%s: the counts %s are those of the events up to the watermark', stage, g.label));
     END LOOP;
     RETURN NEXT is((SELECT count(*) FROM auditlog.event_counts c
-                     WHERE c.days IS NOT NULL AND c.n <> (SELECT sum(x) FROM unnest(c.days) x)),
+                     WHERE c.days IS NOT NULL AND c.n <> (SELECT sum(x) FROM unnest(auditlog.day_counts_array(c.days)) x)),
                    0::bigint, format('%s: every month row''s total is the sum of its days', stage));
 END
 $$;
