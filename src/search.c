@@ -77,7 +77,6 @@ static int64 CollectWindow(const SearchFilters *f, const SearchCursor *cursor,
 						   PageSink *sink);
 static void ResourcePage(const SearchFilters *f, int64 limit, PageSink *sink);
 static bool OneIndexPage(const SearchFilters *f);
-static bool TimeOnlyPage(const SearchFilters *f);
 static void LabelPageRow(Datum *values, bool *nulls);
 static void PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit,
 					   int64 known, const AuditPageStart *start, PageSink *sink);
@@ -305,21 +304,6 @@ OneIndexPage(const SearchFilters *f)
 }
 
 /*
- * Whether the filters are a time range at most (no other filter, no
- * tenant): the page's windows are then read through the block ranges of
- * time whatever the values, and are planned once too. Planned for their
- * values, a session's first five searches of a day or a month paid the
- * planning of each window on top (saas 1M, one day: 0.97 ms in the first
- * runs against 0.59 once settled; plain SQL 0.64).
- */
-static bool
-TimeOnlyPage(const SearchFilters *f)
-{
-	return !f->tenant && !f->has_org_set && !f->has_actor && !f->has_action &&
-		!f->has_resource_type && !f->has_org && !f->has_outcome && f->resource_id == NULL;
-}
-
-/*
  * Puts into the sink the page of events matching the filters: newest
  * first by (occurred_at, id), after 'cursor' in that order when it is
  * given, at most 'limit' of them. 'known' is how many events there are to
@@ -335,7 +319,7 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 	TimestampTz w_hi;
 	int64		found = 0;
 	int64		want = (known >= 0 && known < limit) ? known : limit;
-	bool		generic = OneIndexPage(f) || TimeOnlyPage(f);
+	bool		generic = OneIndexPage(f);
 	int64		step;
 
 	if (cursor && cursor->occurred_at < hi)
