@@ -319,7 +319,7 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 	TimestampTz w_hi;
 	int64		found = 0;
 	int64		want = (known >= 0 && known < limit) ? known : limit;
-	bool		generic = OneIndexPage(f);
+	bool		one_index = OneIndexPage(f);
 	int64		step;
 
 	if (cursor && cursor->occurred_at < hi)
@@ -362,7 +362,7 @@ PageEvents(const SearchFilters *f, const SearchCursor *cursor, int64 limit, int6
 
 		/* the first window reaches up to the range's end, open or not */
 		found += CollectWindow(f, cursor, w_lo, first_window ? hi : w_hi, want - found,
-							   generic, sink);
+							   one_index, sink);
 		if (w_lo <= lo)
 			break;
 		w_hi = w_lo;
