@@ -94,7 +94,7 @@ SELECT plan(
     + 8 + 10 + 1 + 2 * :n_combos * 2 -- rolled back
     + 4 * 3 + 2                 -- a read-only transaction
     + 9                         -- summarize() refusing
-    + 7 + 7 + 3 + 2 + 2 + 7     -- the per-day counts
+    + 7 + 7 + 4 + 1 + 3 + 2 + 2 + 7 -- the per-day counts
 );
 
 SELECT is((SELECT count(*) FROM auditlog.events WHERE details ? 'n'), 4000::bigint,
@@ -309,13 +309,7 @@ SELECT is(auditlog.day_counts_array(auditlog.day_counts(t, n))::text,
           'and so are the largest and the smallest bigint')
   FROM (VALUES ('2026-01-01 10:00+00'::timestamptz, 9223372036854775807::bigint),
                ('2026-01-02 10:00+00', -9223372036854775808)) AS v(t, n);
-SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bytea, 1, 2)', a)),
-          jsonb_build_object('sqlstate', '22023',
-                             'message', 'invalid per-day counts: ' || why,
-                             'detail', NULL,
-                             'hint', 'Pass the days column of auditlog.event_counts, or a value of auditlog.day_counts().'),
-          format('per-day counts %s are refused', label))
-  FROM (VALUES ('\x010000', 'shorter than 4 bytes', 'of 3 bytes'),
+CREATE TEMP TABLE bad AS SELECT * FROM (VALUES ('\x010000', 'shorter than 4 bytes', 'of 3 bytes'),
                ('\x00000080', 'a day after the 31st', 'with a 32nd day'),
                ('\x01000000', 'a count is cut short', 'without the count of a day'),
                ('\x0100000000', 'a day marked as holding events holds none', 'with a count of zero'),
@@ -323,6 +317,29 @@ SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bytea, 1, 
                ('\x000000000a', 'bytes after the last count', 'with a byte after the last count'),
                ('\x01000000ffffffffffffffffff02', 'a count past the range of bigint', 'with a count past bigint'))
        AS v(a, why, label);
+SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bytea, 1, 2)', a)),
+          jsonb_build_object('sqlstate', '22023',
+                             'message', 'invalid per-day counts: ' || why,
+                             'detail', NULL,
+                             'hint', 'Pass the days column of auditlog.event_counts, or a value of auditlog.day_counts().'),
+          format('per-day counts %s are refused', label))
+  FROM bad;
+-- The other functions that read per-day counts refuse the same values with
+-- the same error, in either argument of day_counts_add().
+SELECT is(array_agg(pg_temp.error_of(format(c, a))->>'message' ORDER BY a),
+          (SELECT array_agg('invalid per-day counts: ' || why ORDER BY a) FROM bad),
+          format('%s refuses every malformed value of the days', v.fn))
+  FROM (VALUES ('SELECT auditlog.day_counts_array(%L::bytea)', 'day_counts_array()'),
+               ('SELECT auditlog.day_counts_last(%L::bytea, 5)', 'day_counts_last()'),
+               ('SELECT auditlog.day_counts_add(%L::bytea, ''\x0100000001''::bytea)', 'day_counts_add(bad, good)'),
+               ('SELECT auditlog.day_counts_add(''\x0100000001''::bytea, %L::bytea)', 'day_counts_add(good, bad)'))
+       AS v(c, fn), bad
+ GROUP BY v.fn;
+SELECT is(ARRAY[auditlog.day_counts_array(NULL) IS NULL, auditlog.day_counts_add(NULL, days) IS NULL,
+                auditlog.day_counts_add(days, NULL) IS NULL, auditlog.day_counts_sum(NULL, 1, 2) IS NULL,
+                auditlog.day_counts_last(NULL, 5) IS NULL], '{t,t,t,t,t}',
+          'a NULL per-day count gives NULL')
+  FROM feb;
 SELECT is(pg_temp.error_of(format('SELECT auditlog.day_counts_sum(%L::bytea, %s, %s)', f.days, b[1], b[2]))->>'sqlstate',
           '22023', format('day_counts_sum() refuses days %s to %s', b[1], b[2]))
   FROM feb f, (VALUES ('{0,5}'::int[]), ('{5,33}'), ('{6,5}')) AS v(b);
