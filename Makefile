@@ -53,7 +53,7 @@ DATA = sql/auditlog--0.1.0.sql sql/auditlog--0.2.0.sql sql/auditlog--0.1.0--0.2.
 
 # pg_regress: inputs in test/sql, expected outputs in test/expected,
 # results in test/results.
-REGRESS = outcome log_event search display register trigger
+REGRESS = outcome log_event search display register trigger settings
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 
 # isolation tests (pg_isolation_regress, run by installcheck after REGRESS):

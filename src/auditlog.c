@@ -108,10 +108,23 @@ AuditProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		AuditFlushEvents();
 }
 
-/* Settings hold labels: refuse at SET time what an event could not store. */
+/* True while _PG_init defines the settings (see CheckLabelSetting). */
+static bool defining_settings = false;
+
+/*
+ * Settings hold labels: refuse at SET time what an event could not store.
+ * A value set before the library was loaded (a placeholder) is checked
+ * only when the library defines the setting, and a refusal then is only a
+ * WARNING after which the setting falls back to its default: the events
+ * would name the session's role or no organisation instead of the one
+ * meant. So such a value is kept, and every event refuses it
+ * (ResolveActor, src/event_form.c) until it is set right.
+ */
 static bool
 CheckLabelSetting(char **newval, void **extra, GucSource source)
 {
+	if (defining_settings)
+		return true;
 	if (*newval && !AuditLabelFits(*newval))
 	{
 		GUC_check_errdetail("The value is longer than %d bytes.", AUDIT_MAX_LABEL);
@@ -124,6 +137,7 @@ CheckLabelSetting(char **newval, void **extra, GucSource source)
 static void
 DefineSettings(void)
 {
+	defining_settings = true;
 	DefineCustomStringVariable("auditlog.actor",
 							   "Who acts in this session or transaction, as shown in the audit log.",
 							   "A display name such as 'John Doe', or 'system' for automated work. "
@@ -140,6 +154,7 @@ DefineSettings(void)
 							   NULL,
 							   &auditlog_org_id, "", PGC_USERSET, 0,
 							   CheckLabelSetting, NULL, NULL);
+	defining_settings = false;
 	DefineCustomStringVariable("auditlog.retention",
 							   "How long events are kept: the maintenance worker purges older ones once a day.",
 							   "An interval such as '13 months'; empty keeps every event. Organisations on "

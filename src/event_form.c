@@ -104,12 +104,20 @@ ResolveActor(AuditEvent *ev)
 	{
 		from_setting = (auditlog_actor && auditlog_actor[0] != '\0');
 		ev->actor = from_setting ? auditlog_actor : SessionUserName();
+		if (from_setting)
+			AuditCheckLabelLength("auditlog.actor", ev->actor);
 	}
 	if (ev->actor_id == NULL && from_setting &&
 		auditlog_actor_id && auditlog_actor_id[0] != '\0')
+	{
 		ev->actor_id = auditlog_actor_id;
+		AuditCheckLabelLength("auditlog.actor_id", ev->actor_id);
+	}
 	if (ev->org_id == NULL && !ev->system && auditlog_org_id && auditlog_org_id[0] != '\0')
+	{
 		ev->org_id = auditlog_org_id;
+		AuditCheckLabelLength("auditlog.org_id", ev->org_id);
+	}
 }
 
 /* Sets a dictionary column to the label's id, or to null without a label. */
