@@ -628,6 +628,11 @@ auditlog_purge(PG_FUNCTION_ARGS)
 				 errmsg("before must not be null"),
 				 errhint("Pass the time before which events go, such as now() - interval '13 months'.")));
 	before = PG_GETARG_TIMESTAMPTZ(0);
+	if (TIMESTAMP_NOT_FINITE(before))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("before must be a finite time, not %s", before > 0 ? "infinity" : "-infinity"),
+				 errhint("Pass the time before which events go, such as now() - interval '13 months'.")));
 	PreventCommandIfReadOnly("auditlog.purge()");
 	PG_RETURN_INT64(AuditPurge(before));
 }

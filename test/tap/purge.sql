@@ -68,7 +68,7 @@ $$;
 SELECT count(*) AS n_combos FROM search_combos \gset
 
 SELECT plan(
-      12                        -- refusals
+      14                        -- refusals
     + 4                         -- holds
     + 6 + 10 + :n_combos * 3 + 1 -- a purge with a hold
     + 5 + 10 + :n_combos * 2 + 1 -- whole months dropped
@@ -85,6 +85,11 @@ SELECT is(pg_temp.error_of($$SELECT auditlog.purge(NULL)$$),
           jsonb_build_object('sqlstate', '22004', 'message', 'before must not be null', 'detail', NULL,
                              'hint', 'Pass the time before which events go, such as now() - interval ''13 months''.'),
           'purge(NULL) is an error with a hint');
+SELECT is(pg_temp.error_of(format('SELECT auditlog.purge(%L)', t)),
+          jsonb_build_object('sqlstate', '22008', 'message', 'before must be a finite time, not ' || t, 'detail', NULL,
+                             'hint', 'Pass the time before which events go, such as now() - interval ''13 months''.'),
+          format('purge(%L) is an error: it would remove every event, the purges'' own too', t))
+  FROM (VALUES ('infinity'), ('-infinity')) AS v(t);
 BEGIN READ ONLY;
 SELECT is(pg_temp.error_of($$SELECT auditlog.purge(now())$$)->>'sqlstate', '25006',
           'purge() in a read-only transaction is refused');
