@@ -85,7 +85,8 @@ AuditCheckLabelLength(const char *what, const char *value)
 	if (value && !AuditLabelFits(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("%s is longer than %d bytes", what, AUDIT_MAX_LABEL)));
+				 errmsg("%s is longer than %d bytes", what, AUDIT_MAX_LABEL),
+				 errhint("Shorten it to at most %d bytes (it is %zu).", AUDIT_MAX_LABEL, strlen(value))));
 }
 
 /*
@@ -117,7 +118,9 @@ AuditCheckResourceId(const char *value)
 	if (value && strlen(value) > AUDIT_MAX_RESOURCE_ID)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("resource_id is longer than %d bytes", AUDIT_MAX_RESOURCE_ID)));
+				 errmsg("resource_id is longer than %d bytes", AUDIT_MAX_RESOURCE_ID),
+				 errhint("Shorten it to at most %d bytes (it is %zu), or name the resource by a shorter key.",
+						 AUDIT_MAX_RESOURCE_ID, strlen(value))));
 }
 
 /*

@@ -17,7 +17,7 @@ CREATE EXTENSION pgtap;
 CREATE EXTENSION auditlog;
 
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 
 \ir setup/common.sql
 \ir setup/roles.sql
@@ -84,6 +84,9 @@ SELECT is(pg_temp.error_of(format('SELECT auditlog.log_event_autonomous(%s)', a)
       $$'a.b', details => '[1, 2]'$$,
       $$'a.b', actor => ''$$,
       $$'a.b', org_id => repeat('o', 257)$$,
+      $$'a.b', actor => repeat('a', 100000)$$,
+      $$'a.b', 'type', repeat('r', 100000)$$,
+      $$'a.b', resource_type => repeat('t', 100000)$$,
       $$'a.b', 'type', ''$$,
       $$'a.b', 'type', repeat('r', 1025)$$
   ]) AS a;
