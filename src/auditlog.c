@@ -138,23 +138,30 @@ static void
 DefineSettings(void)
 {
 	defining_settings = true;
-	DefineCustomStringVariable("auditlog.actor",
-							   "Who acts in this session or transaction, as shown in the audit log.",
-							   "A display name such as 'John Doe', or 'system' for automated work. "
-							   "When empty, events name the session's database role.",
-							   &auditlog_actor, "", PGC_USERSET, 0,
-							   CheckLabelSetting, NULL, NULL);
-	DefineCustomStringVariable("auditlog.actor_id",
-							   "Stable id of the acting user, where the application has one.",
-							   NULL,
-							   &auditlog_actor_id, "", PGC_USERSET, 0,
-							   CheckLabelSetting, NULL, NULL);
-	DefineCustomStringVariable("auditlog.org_id",
-							   "Organisation the events of this session or transaction belong to.",
-							   NULL,
-							   &auditlog_org_id, "", PGC_USERSET, 0,
-							   CheckLabelSetting, NULL, NULL);
-	defining_settings = false;
+	PG_TRY();
+	{
+		DefineCustomStringVariable("auditlog.actor",
+								   "Who acts in this session or transaction, as shown in the audit log.",
+								   "A display name such as 'John Doe', or 'system' for automated work. "
+								   "When empty, events name the session's database role.",
+								   &auditlog_actor, "", PGC_USERSET, 0,
+								   CheckLabelSetting, NULL, NULL);
+		DefineCustomStringVariable("auditlog.actor_id",
+								   "Stable id of the acting user, where the application has one.",
+								   NULL,
+								   &auditlog_actor_id, "", PGC_USERSET, 0,
+								   CheckLabelSetting, NULL, NULL);
+		DefineCustomStringVariable("auditlog.org_id",
+								   "Organisation the events of this session or transaction belong to.",
+								   NULL,
+								   &auditlog_org_id, "", PGC_USERSET, 0,
+								   CheckLabelSetting, NULL, NULL);
+	}
+	PG_FINALLY();
+	{
+		defining_settings = false;
+	}
+	PG_END_TRY();
 	DefineCustomStringVariable("auditlog.retention",
 							   "How long events are kept: the maintenance worker purges older ones once a day.",
 							   "An interval such as '13 months'; empty keeps every event. Organisations on "
