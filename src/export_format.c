@@ -29,6 +29,7 @@
 #include "utils/memutils.h"
 
 #include "export.h"
+#include "validate.h"
 
 /* The OCSF schema version the OCSF lines follow. */
 #define OCSF_VERSION	"1.1.0"
@@ -478,7 +479,7 @@ ExportParseFormat(const char *name)
 		return EXPORT_OCSF;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown export format \"%s\"", name),
+			 errmsg("unknown export format \"%s\"", AuditClip(name, AUDIT_CLIP)),
 			 errhint("The formats are ndjson (the default), csv and ocsf.")));
 	pg_unreachable();
 }

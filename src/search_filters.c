@@ -81,10 +81,10 @@ CheckActionFilter(const char *action)
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid action filter \"%s\"", action),
+			 errmsg("invalid action filter \"%s\"", AuditClip(action, AUDIT_CLIP)),
 			 errdetail("An action filter is an action such as \"auth.login\", or a category "
 					   "such as \"credential.*\" for every action under it."),
-			 AuditWordIsValid(action) ?
+			 AuditWordIsValid(action) && strlen(action) + 2 <= AUDIT_MAX_LABEL ?
 			 errhint("For every action of category \"%s\", pass \"%s.*\".", action, action) :
 			 errhint("Pass an action listed by auditlog.filter_options(), a category, or NULL for every action.")));
 	pg_unreachable();

@@ -46,7 +46,6 @@ static TriggerData *CheckTriggerCall(FunctionCallInfo fcinfo, const char *fname,
 static void ReadRowChange(TriggerData *trigdata, TableInfo *t, RowChange *rc);
 static bool PushUpdateImages(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden);
 static void PushRowImage(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden);
-static char *Beginning(const char *str);
 static void SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc, Relation rel);
 
 /* Errors unless called by the trigger manager in the expected way. */
@@ -159,13 +158,6 @@ PushRowImage(JsonbParseState **st, TableInfo *t, RowChange *rc, bool *hidden)
 	RowPushImage(st, t, rc->values, rc->nulls, shown);
 }
 
-/* The first 40 bytes or so of a string, cut between characters, for a message. */
-static char *
-Beginning(const char *str)
-{
-	return pnstrdup(str, pg_mbcliplen(str, strlen(str), 40));
-}
-
 /*
  * The event's resource and organisation from the row. A resource id or an
  * organisation too long to store is an error, never clipped: two rows
@@ -182,7 +174,7 @@ SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc, Relation rel)
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("the resource id of a row of table \"%s\" is %zu bytes, more than the %d an event can hold",
 						RelationGetRelationName(rel), strlen(ev->resource_id), AUDIT_MAX_RESOURCE_ID),
-				 errdetail("It starts with \"%s\".", Beginning(ev->resource_id)),
+				 errdetail("It starts with \"%s\".", AuditClip(ev->resource_id, 40)),
 				 errhint("Register the table with id_column => a shorter unique column.")));
 	if (t->org_col >= 0 && !rc->nulls[t->org_col])
 	{
@@ -193,7 +185,7 @@ SetRowContext(AuditEvent *ev, TableInfo *t, RowChange *rc, Relation rel)
 					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 					 errmsg("the organisation of a row of table \"%s\" is %zu bytes, more than the %d an event can hold",
 							RelationGetRelationName(rel), strlen(org), AUDIT_MAX_LABEL),
-					 errdetail("Column \"%s\" holds \"%s...\".", t->cols[t->org_col].name, Beginning(org)),
+					 errdetail("Column \"%s\" holds \"%s\".", t->cols[t->org_col].name, AuditClip(org, 40)),
 					 errhint("Keep organisation ids within %d bytes.", AUDIT_MAX_LABEL)));
 		ev->org_id = org[0] != '\0' ? org : NULL;
 	}

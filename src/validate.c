@@ -10,6 +10,8 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
+
 #include "validate.h"
 
 /* A word of an action: [a-z][a-z0-9_]* over [start, end). */
@@ -65,10 +67,30 @@ AuditCheckAction(const char *action)
 	if (!AuditActionIsValid(action))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid action \"%s\"", action),
+				 errmsg("invalid action \"%s\"", AuditClip(action, AUDIT_CLIP)),
 				 errdetail("An action is two or more lower-case words joined by dots, at most %d bytes.",
 						   AUDIT_MAX_LABEL),
 				 errhint("Name it like \"auth.login\" or \"credential.token_refresh\".")));
+}
+
+/*
+ * A caller's string as a message shows it: at most 'max' bytes, cut between
+ * two characters and marked "..." when cut, control characters as '?'. A
+ * refused value may be megabytes long, and every byte of it would go into
+ * the client's error and the server's log.
+ */
+char *
+AuditClip(const char *value, int max)
+{
+	int			len = strlen(value);
+	/* (a string ending in a cut-off character: never past its end) */
+	int			keep = Min(pg_mbcliplen(value, len, max), len);
+	char	   *out = palloc(keep + 4);
+
+	for (int i = 0; i < keep; i++)
+		out[i] = ((unsigned char) value[i] < 0x20 || value[i] == 0x7f) ? '?' : value[i];
+	strcpy(out + keep, keep < len ? "..." : "");
+	return out;
 }
 
 /* True when a label is short enough to be stored. */
@@ -141,7 +163,7 @@ AuditCheckResourceType(const char *resource_type, const char *table_name)
 				 errhint("Pass resource_type => 'a_word', such as resource_type => 'connection'.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid resource_type \"%s\"", resource_type),
+			 errmsg("invalid resource_type \"%s\"", AuditClip(resource_type, AUDIT_CLIP)),
 			 errdetail("A resource type is one lower-case word: [a-z][a-z0-9_]*."),
 			 errhint("Such as 'connection' or 'api_key'.")));
 }

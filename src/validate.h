@@ -18,6 +18,10 @@
 extern bool AuditWordIsValid(const char *word);
 extern bool AuditActionIsValid(const char *action);
 extern void AuditCheckAction(const char *action);
+/* how much of a refused string a message shows (AuditClip) */
+#define AUDIT_CLIP			64
+
+extern char *AuditClip(const char *value, int max);
 extern bool AuditLabelFits(const char *value);
 extern void AuditCheckLabelLength(const char *what, const char *value);
 extern void AuditCheckLabel(const char *what, const char *value, const char *empty_hint);

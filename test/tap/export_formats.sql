@@ -4,7 +4,7 @@
 -- NULLs included; OCSF objects per the README's mapping; and the function's
 -- declaration, privileges and refusals.
 BEGIN;
-SELECT plan(39);
+SELECT plan(40);
 \ir setup/common.sql
 \ir setup/roles.sql
 
@@ -192,6 +192,9 @@ SELECT is(pg_temp.error_of($$SELECT * FROM auditlog.export(format => 'xml')$$) -
           jsonb_build_object('sqlstate', '22023', 'message', 'unknown export format "xml"',
                              'hint', 'The formats are ndjson (the default), csv and ocsf.'),
           'an unknown format is refused, with the formats in the hint');
+SELECT is(pg_temp.error_of(format('SELECT * FROM auditlog.export(format => %L)', E'csv\x01' || repeat('x', 100000)))->>'message',
+          'unknown export format "csv?' || repeat('x', 60) || '..."',
+          'the message shows the first 64 bytes of a long format, control characters as ?');
 SELECT is(pg_temp.error_of($$SELECT * FROM auditlog.export(format => NULL)$$)->>'sqlstate', '22004',
           'a NULL format is refused');
 SELECT is(pg_temp.error_of($$SELECT * FROM auditlog.export(after_id => -1)$$) - 'detail',

@@ -21,7 +21,7 @@ SELECT is(pg_temp.error_of($$INSERT INTO tap_ids_doc VALUES (repeat('k', 1024) |
           jsonb_build_object(
               'sqlstate', '22001',
               'message', 'the resource id of a row of table "tap_ids_doc" is 1025 bytes, more than the 1024 an event can hold',
-              'detail', 'It starts with "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk".',
+              'detail', 'It starts with "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...".',
               'hint', 'Register the table with id_column => a shorter unique column.'),
           'a longer one makes the write fail instead of being clipped (two rows would share one id)');
 SELECT throws_ok($$UPDATE tap_ids_doc SET key = repeat(chr(233), 600)$$, '22001', NULL,

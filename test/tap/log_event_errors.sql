@@ -6,7 +6,7 @@
 -- argument; a value at the limit is stored whole, never truncated; a
 -- refused call writes nothing.
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 \ir setup/common.sql
 
 SELECT count(*) AS events_before FROM auditlog.event_store \gset
@@ -46,6 +46,12 @@ SELECT throws_ok($$SELECT auditlog.log_event('tap_lim.check', org_id => repeat('
                  '22001', 'org_id is longer than 256 bytes', 'an org_id of 129 two-byte characters is refused');
 SELECT throws_ok($$SELECT auditlog.log_event('tap_lim.check', 'tap_lim', repeat('é', 513))$$,
                  '22001', 'resource_id is longer than 1024 bytes', 'a resource_id of 513 two-byte characters is refused');
+-- A refused value is shown clipped: a megabyte of it would go into the error and the log.
+SELECT throws_ok($$SELECT auditlog.log_event('a.' || repeat('b', 1000000))$$,
+                 '22023', 'invalid action "a.' || repeat('b', 62) || '..."', 'a 1 MB action is refused, and shown clipped');
+SELECT throws_ok($$SELECT * FROM auditlog.search(action => 'a.b' || repeat('é', 500000))$$,
+                 '22023', 'invalid action filter "a.b' || repeat('é', 30) || '..."',
+                 'so is an action filter, cut between two characters');
 -- The settings hold the same strings: refused when they are set.
 SELECT throws_like($$SET LOCAL auditlog.org_id = '$$ || repeat('o', 257) || $$'$$,
                    'invalid value for parameter "auditlog.org_id"%',
