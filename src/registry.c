@@ -13,11 +13,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/catalog.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
@@ -118,6 +121,45 @@ CheckColumn(Relation rel, const char *what, const char *name)
 				 errdetail("It was given as %s.", what),
 				 errhint("Column names are case-sensitive; \\d %s lists the columns.",
 						 RelationGetRelationName(rel))));
+}
+
+/*
+ * Warns when the id_column names no row alone: two rows with one value would
+ * be one resource in the log, a NULL no resource at all. Only a warning:
+ * the application may keep the values unique itself, and a refusal would
+ * leave such a table unaudited.
+ */
+static void
+WarnUnlessRowKey(Relation rel, const char *name)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), name);
+	bool		unique = false;
+	bool		notnull;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ix = idx->rd_index;
+
+		unique = ix->indisunique && ix->indimmediate && ix->indisvalid && ix->indislive &&
+			ix->indnkeyatts == 1 && ix->indkey.values[0] == attnum &&
+			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL);
+		index_close(idx, AccessShareLock);
+		if (unique)
+			break;
+	}
+	list_free(indexes);
+	notnull = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attnotnull;
+	if (!unique || !notnull)
+		ereport(WARNING,
+				(errmsg("id_column \"%s\" of table \"%s\" is %s", name, RelationGetRelationName(rel),
+						unique ? "nullable" : notnull ? "not unique" : "neither unique nor NOT NULL"),
+				 errdetail("Rows with one value of \"%s\" would be one resource in the log, and a row "
+						   "where it is NULL would name no resource.", name),
+				 errhint("Give the column a unique index (or constraint) of its own and NOT NULL; on a "
+						 "partitioned table, that needs it to be the partition key.")));
 }
 
 /* Validates a name[] argument of column names; returns the names, duplicates left out. */
@@ -501,6 +543,9 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 	AuditConnectAsOwner(&st);
 	RegistryCheckStructure(rel);
 	problem = registered_before ? AuditingProblem(relid) : NULL;
+	/* after every refusal: a refused call does not warn first */
+	if (opt.id_column)
+		WarnUnlessRowKey(rel, opt.id_column);
 	StoreRegistration(rel, &opt);
 	InstallTriggers(rel);
 	DescribeActions(rel, opt.resource_type);

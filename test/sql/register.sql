@@ -118,6 +118,13 @@ SELECT auditlog.register_table('no_key', id_column => 'a');
 RESET ROLE;
 SELECT table_name, id_columns FROM auditlog.registered_tables WHERE table_name = 'no_key'::regclass;
 
+-- An id_column that does not name one row is accepted, with a warning: a
+-- column without a unique index of its own, or one that allows NULL.
+ALTER TABLE no_key ADD CONSTRAINT no_key_a_unique UNIQUE (a);
+SELECT auditlog.register_table('no_key', id_column => 'a') AS registered;
+ALTER TABLE no_key ALTER a SET NOT NULL;
+SELECT auditlog.register_table('no_key', id_column => 'a') AS registered;
+
 -- Clean up.
 DROP VIEW connection_names;
 DROP MATERIALIZED VIEW connection_count;
