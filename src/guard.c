@@ -17,6 +17,7 @@
 #include "catalog/partition.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -24,13 +25,19 @@
 #include "owner.h"
 #include "partition.h"
 
-/* The table a refusal names: a partition of the event store is the event store. */
+/*
+ * The table a refusal names, with its schema (auditlog, unless the trigger
+ * was put on some other table by hand): a partition of the event store is
+ * the event store.
+ */
 static const char *
 GuardedTableName(Relation rel)
 {
+	Oid			relid = RelationGetRelid(rel);
+
 	if (rel->rd_rel->relispartition)
-		return get_rel_name(llast_oid(get_partition_ancestors(RelationGetRelid(rel))));
-	return RelationGetRelationName(rel);
+		relid = llast_oid(get_partition_ancestors(relid));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 }
 
 PG_FUNCTION_INFO_V1(auditlog_refuse_change);
@@ -61,7 +68,7 @@ auditlog_refuse_change(PG_FUNCTION_ARGS)
 		what = "this change";
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("%s of auditlog.%s is not allowed", what, GuardedTableName(trigdata->tg_relation)),
+			 errmsg("%s of %s is not allowed", what, GuardedTableName(trigdata->tg_relation)),
 			 errdetail("The audit log is append-only, for every role including its owner."),
 			 errhint("Events are only ever added, with auditlog.log_event() or by the triggers of registered tables.")));
 	PG_RETURN_NULL();
