@@ -113,15 +113,6 @@ ReadEventArgs(FunctionCallInfo fcinfo, int first, AuditEvent *ev)
 	ev->actor = OptionalText(fcinfo, first + EARG_ACTOR);
 	ev->actor_id = OptionalText(fcinfo, first + EARG_ACTOR_ID);
 	ev->org_id = OptionalText(fcinfo, first + EARG_ORG_ID);
-	/*
-	 * Checked again when the row is formed; checked here too so that
-	 * log_event_autonomous refuses them as log_event does, before the event
-	 * is handed to the writer (which would first find it too large).
-	 */
-	AuditCheckLabel("resource_type", ev->resource_type, NULL);
-	AuditCheckLabel("actor", ev->actor, NULL);
-	AuditCheckLabel("actor_id", ev->actor_id, NULL);
-	AuditCheckLabel("org_id", ev->org_id, NULL);
 }
 
 /* The start of the first whole UTC month of the timestamp range: 4714-12-01 BC. */

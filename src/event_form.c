@@ -120,6 +120,16 @@ ResolveActor(AuditEvent *ev)
 	}
 }
 
+/* Errors when a label of the event, given or from the settings, cannot be stored. */
+static void
+CheckEventLabels(const AuditEvent *ev)
+{
+	AuditCheckLabel("actor", ev->actor, NULL);
+	AuditCheckLabel("actor_id", ev->actor_id, NULL);
+	AuditCheckLabel("org_id", ev->org_id, NULL);
+	AuditCheckLabel("resource_type", ev->resource_type, NULL);
+}
+
 /* Sets a dictionary column to the label's id, or to null without a label. */
 static void
 SetLabel(AuditRow *row, int anum, char kind, const char *label)
@@ -139,6 +149,8 @@ void
 AuditCaptureContext(AuditEvent *ev)
 {
 	ResolveActor(ev);
+	/* here too: refused as log_event refuses them, not as an event too large for the writer */
+	CheckEventLabels(ev);
 	ev->db_user = pstrdup(SessionUserName());
 	ev->application_name = (application_name && application_name[0] != '\0') ?
 		pstrdup(application_name) : NULL;
@@ -161,10 +173,7 @@ AuditFormEvent(AuditEvent *ev, AuditRow *row)
 
 	if (!ev->context_given)
 		ResolveActor(ev);
-	AuditCheckLabel("actor", ev->actor, NULL);
-	AuditCheckLabel("actor_id", ev->actor_id, NULL);
-	AuditCheckLabel("org_id", ev->org_id, NULL);
-	AuditCheckLabel("resource_type", ev->resource_type, NULL);
+	CheckEventLabels(ev);
 	/* callers and triggers check the resource id first: an index entry has a size limit */
 	if (ev->resource_id && strlen(ev->resource_id) > AUDIT_MAX_RESOURCE_ID)
 		elog(ERROR, "auditlog: resource id longer than %d bytes", AUDIT_MAX_RESOURCE_ID);
