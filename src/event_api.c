@@ -19,6 +19,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -292,6 +293,25 @@ auditlog_log_event_autonomous(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(AuditWriteAutonomous(&ev));
 }
 
+/*
+ * {"imported": true}, parsed once per session: import_event adds it to
+ * every event it writes.
+ */
+static Datum
+ImportMark(void)
+{
+	static Jsonb *mark = NULL;
+
+	if (mark == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		mark = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"imported\": true}")));
+		MemoryContextSwitchTo(old);
+	}
+	return JsonbPGetDatum(mark);
+}
+
 PG_FUNCTION_INFO_V1(auditlog_import_event);
 /*
  * auditlog.import_event(occurred_at, action, resource_type, resource_id,
@@ -331,7 +351,7 @@ auditlog_import_event(PG_FUNCTION_ARGS)
 	ReadEventArgs(fcinfo, 1, &ev);
 	ev.occurred_at = occurred_at;
 
-	mark = DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"imported\": true}"));
+	mark = ImportMark();
 	if (ev.details)
 		ev.details = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
 														JsonbPGetDatum(ev.details), mark));

@@ -7,7 +7,7 @@
 -- the calls and of the row events around them, and a rolled-back savepoint
 -- or EXCEPTION block takes its events with it.
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 \ir setup/common.sql
 
 -- plpgsql: an event logged by a simple expression, then read by the next statement
@@ -151,6 +151,15 @@ SELECT is((SELECT count(*) FROM auditlog.events
           12::bigint, 'each at its own time');
 SELECT is((SELECT count(*) FROM auditlog.events WHERE action = 'tapq.import' AND (details ->> 'imported')::boolean),
           12::bigint, 'each marked imported');
+-- with and without details of their own, alternating in one statement: the
+-- mark merged into one event's details is not changed by it for the next
+SELECT is((SELECT count(auditlog.import_event(now() - make_interval(days => g), 'tapq.import_mix',
+                                              details => CASE WHEN g % 2 = 0 THEN jsonb_build_object('n', g) END))
+             FROM generate_series(1, 6) AS g), 6::bigint, 'six imports, every other one with details');
+SELECT is((SELECT array_agg(details::text ORDER BY id) FROM auditlog.events WHERE action = 'tapq.import_mix'),
+          ARRAY['{"imported": true}', '{"n": 2, "imported": true}', '{"imported": true}',
+                '{"n": 4, "imported": true}', '{"imported": true}', '{"n": 6, "imported": true}'],
+          'each keeps its own details, marked imported, and nothing of the others');
 
 SELECT * FROM finish();
 ROLLBACK;
