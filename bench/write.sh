@@ -5,7 +5,8 @@
 # (auditlog.register_table) and plpgsql (a plain plpgsql audit trigger writing the same
 # information into an indexed table), interleaved, best of ROUNDS, warm (the session fired
 # the triggers once before the timed statement) and cold (the timed statement is the first
-# of its session: auditlog's library loads during it), plus single-row transactions under
+# of its session: auditlog's library loads during it; the two modes take turns to go first,
+# round by round), plus single-row transactions under
 # pgbench at 1 and 4 clients. Prints the ratios to bare next to the targets of
 # bench/targets.sh, then checks that every audit table holds exactly the events the run
 # must have written.
@@ -143,7 +144,11 @@ truncate_all() { psqlq -c "TRUNCATE $tables_csv"; TRUNCATES=$((TRUNCATES + 1)); 
 
 start=$(date +%s)
 for ((r = 1; r <= ROUNDS; r++)); do
-    for m in "${MODES[@]}"; do
+    # The audit tables grow all run long, and a bigger event store makes audited writes
+    # slower: the modes take turns to go first, so that neither always meets the bigger one.
+    order=("${MODES[@]}")
+    if ((r % 2 == 0)); then order=("${MODES[1]}" "${MODES[0]}"); fi
+    for m in "${order[@]}"; do
         # Reset: empty workload tables (the audit tables keep growing), fresh statistics.
         truncate_all
         psqlq -c 'VACUUM ANALYZE'
@@ -233,6 +238,27 @@ for w in "${WORKLOADS[@]}"; do
     pcw=$(calc '%.2f' "(${BEST[cold,$w,plpgsql]} / ${BEST[cold,$w,bare]}) / (${BEST[warm,$w,plpgsql]} / ${BEST[warm,$w,bare]})")
     printf '%-20s %12.2f %12.2f %12s %13s %9s  %s\n' "${LABEL[$w]} $N rows" "$wr" "$cr" "$cw" "$pcw" \
         "<= $TARGET_WRITE_COLD" "$VD"
+done
+
+# Per round: auditlog/bare of the same round and mode (the two statements ran seconds apart,
+# so the machine's mood of the moment divides out); prints "median (lowest-highest)".
+paired() { # auditlog times, bare times
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " ")
+        for (i = 1; i <= n; i++) r[i] = x[i] / y[i]
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+        m = n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+        printf "%.2f (%.2f-%.2f)", m, r[1], r[n] }'
+}
+echo
+echo "Per round, for the noise: auditlog/bare of the same round and mode, median (lowest-highest)"
+echo "of the $ROUNDS rounds. The verdicts above use the best times; these show how far one round's"
+echo "luck moves them."
+printf '%-20s %20s %20s %12s\n' workload warm cold cold/warm
+for w in "${WORKLOADS[@]}"; do
+    pw=$(paired "${RES[warm,$w,auditlog]}" "${RES[warm,$w,bare]}")
+    pc=$(paired "${RES[cold,$w,auditlog]}" "${RES[cold,$w,bare]}")
+    printf '%-20s %20s %20s %12s\n' "${LABEL[$w]} $N rows" "$pw" "$pc" "$(ratio "${pc%% *}" "${pw%% *}")"
 done
 
 echo
