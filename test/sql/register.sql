@@ -124,6 +124,10 @@ ALTER TABLE no_key ADD CONSTRAINT no_key_a_unique UNIQUE (a);
 SELECT auditlog.register_table('no_key', id_column => 'a') AS registered;
 ALTER TABLE no_key ALTER a SET NOT NULL;
 SELECT auditlog.register_table('no_key', id_column => 'a') AS registered;
+-- On a partitioned table, the hint says what a unique index of one column
+-- needs there.
+SELECT auditlog.register_table('event_log', id_column => 'id') AS registered;
+SELECT auditlog.unregister_table('event_log') AS unregistered;
 
 -- Clean up.
 DROP VIEW connection_names;
