@@ -158,10 +158,9 @@ WarnUnlessRowKey(Relation rel, const char *name)
 						unique ? "nullable" : notnull ? "not unique" : "neither unique nor NOT NULL"),
 				 errdetail("Rows with one value of \"%s\" would be one resource in the log, and a row "
 						   "where it is NULL would name no resource.", name),
-				 rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ?
-				 errhint("Give the column a unique index (or constraint) of its own and NOT NULL; on a "
-						 "partitioned table, that needs it to be the partition key.") :
-				 errhint("Give the column a unique index (or constraint) of its own and NOT NULL.")));
+				 errhint("Give the column a unique index (or constraint) of its own and NOT NULL%s.",
+						 rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ?
+						 "; on a partitioned table, that needs it to be the partition key" : "")));
 }
 
 /* Validates a name[] argument of column names; returns the names, duplicates left out. */
