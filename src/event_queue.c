@@ -52,6 +52,10 @@ static int	queue_waiting = 0;	/* of them not written */
 static int	queue_cap = 0;
 static bool queueing = false;	/* an event is being formed into the queue */
 static MemoryContext queue_cxt = NULL;
+static Size queue_kept_bytes = 0;	/* queue_cxt's size when last compacted */
+
+/* queue_cxt is compacted when it grew by this much (and doubled) since */
+#define QUEUE_COMPACT_BYTES		(1024 * 1024)
 
 static void KeepEntries(bool (*keep) (QueueEntry *e, SubTransactionId a, SubTransactionId b),
 						SubTransactionId a, SubTransactionId b);
@@ -63,6 +67,8 @@ static void QueueSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
 static void EnsureQueue(void);
 static void KeepValue(AuditRow *row, int anum);
+static void KeepRowValues(AuditRow *row);
+static void CompactQueueMemory(void);
 static int64 StampRow(AuditRow *row);
 
 /*
@@ -89,7 +95,10 @@ KeepEntries(bool (*keep) (QueueEntry *e, SubTransactionId a, SubTransactionId b)
 	}
 	queue_len = kept;
 	if (queue_len == 0 && queue_cxt)
+	{
 		MemoryContextReset(queue_cxt);
+		queue_kept_bytes = 0;
+	}
 }
 
 /*
@@ -145,6 +154,7 @@ QueueXactCallback(XactEvent event, void *arg)
 			queue_waiting = 0;
 			if (queue_cxt)
 				MemoryContextReset(queue_cxt);
+			queue_kept_bytes = 0;
 			break;
 		default:
 			break;
@@ -183,6 +193,43 @@ KeepValue(AuditRow *row, int anum)
 {
 	if (!row->nulls[anum - 1])
 		row->values[anum - 1] = datumCopy(row->values[anum - 1], false, -1);
+}
+
+/* Copies the by-reference values of a queued row into the current context. */
+static void
+KeepRowValues(AuditRow *row)
+{
+	KeepValue(row, Anum_event_store_resource_id);
+	KeepValue(row, Anum_event_store_details);
+	KeepValue(row, Anum_event_store_client_addr);
+}
+
+/*
+ * The values of events that left the queue stay in queue_cxt as long as any
+ * event is queued; an event that a subtransaction still open wrote stays
+ * queued until that subtransaction ends (a loop of log_event calls in an
+ * EXCEPTION block, after one event outside it). So once the context has
+ * grown well past what the queued events hold, their values move to a new
+ * one and the old goes: each move at least doubles what the queue holds,
+ * so the copying costs a constant share of the queuing.
+ */
+static void
+CompactQueueMemory(void)
+{
+	MemoryContext fresh;
+	MemoryContext old;
+
+	if (queue_len == 0 ||
+		MemoryContextMemAllocated(queue_cxt, false) < 2 * queue_kept_bytes + QUEUE_COMPACT_BYTES)
+		return;
+	fresh = AllocSetContextCreate(TopMemoryContext, "auditlog queue", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(fresh);
+	for (int i = 0; i < queue_len; i++)
+		KeepRowValues(&queue[i]);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(queue_cxt);
+	queue_cxt = fresh;
+	queue_kept_bytes = MemoryContextMemAllocated(queue_cxt, false);
 }
 
 /*
@@ -234,6 +281,7 @@ AuditFlushEvents(void)
 		if (queue_entries[i].written == InvalidSubTransactionId)
 			queue_entries[i].written = here;
 	KeepEntries(KeepUnwritten, InvalidSubTransactionId, InvalidSubTransactionId);
+	CompactQueueMemory();
 }
 
 /*
@@ -272,9 +320,7 @@ AuditQueueEvent(AuditEvent *ev)
 
 	/* the row's by-reference values must live as long as the queue */
 	old = MemoryContextSwitchTo(queue_cxt);
-	KeepValue(row, Anum_event_store_resource_id);
-	KeepValue(row, Anum_event_store_details);
-	KeepValue(row, Anum_event_store_client_addr);
+	KeepRowValues(row);
 	MemoryContextSwitchTo(old);
 	id = StampRow(row);
 	queue_entries[queue_len].queued = GetCurrentSubTransactionId();

@@ -7,7 +7,7 @@
 -- the calls and of the row events around them, and a rolled-back savepoint
 -- or EXCEPTION block takes its events with it.
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 \ir setup/common.sql
 
 -- plpgsql: an event logged by a simple expression, then read by the next statement
@@ -160,6 +160,34 @@ SELECT is((SELECT array_agg(details::text ORDER BY id) FROM auditlog.events WHER
           ARRAY['{"imported": true}', '{"n": 2, "imported": true}', '{"imported": true}',
                 '{"n": 4, "imported": true}', '{"imported": true}', '{"n": 6, "imported": true}'],
           'each keeps its own details, marked imported, and nothing of the others');
+
+-- an event queued outside an EXCEPTION block is written inside it, and stays
+-- queued until the block ends; the many events logged in the block meanwhile
+-- leave the queue, and so does the memory that held their values
+CREATE FUNCTION tap_q_block_loop(n int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    bytes bigint;
+BEGIN
+    BEGIN
+        FOR i IN 1..n LOOP
+            PERFORM auditlog.log_event('tapq.block_loop', resource_type => 'tapq', resource_id => 'l' || i,
+                                       details => jsonb_build_object('i', i, 'pad', repeat('x', 2000)));
+        END LOOP;
+        SELECT sum(total_bytes) INTO bytes FROM pg_backend_memory_contexts WHERE name = 'auditlog queue';
+    EXCEPTION WHEN division_by_zero THEN
+        RETURN -1;
+    END;
+    RETURN bytes;
+END
+$$;
+SELECT cmp_ok(q.bytes, '<', (16 * 1024 * 1024)::bigint,
+              'the queue holds no more memory than the events still queued need (20000 events of 2 kB in an EXCEPTION block)')
+  FROM (SELECT auditlog.log_event('tapq.block_outside') AS id, tap_q_block_loop(20000) AS bytes) AS q;
+SELECT is((SELECT count(*) FROM auditlog.events WHERE action = 'tapq.block_loop'
+              AND details ->> 'i' = substr(resource_id, 2) AND length(details ->> 'pad') = 2000),
+          20000::bigint, 'every event of the block is written, with its own details');
+SELECT is((SELECT count(*) FROM auditlog.events WHERE action = 'tapq.block_outside'), 1::bigint,
+          'the event queued before the block is written once');
 
 SELECT * FROM finish();
 ROLLBACK;
