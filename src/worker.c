@@ -204,12 +204,12 @@ static bool
 StartWorker(Oid dboid, const char *why)
 {
 	BackgroundWorker w;
-	BackgroundWorkerHandle *handle;
 
 	AuditWorkerDefinition(&w, "auditlog_maintenance_main", AUDIT_MAINTENANCE_TYPE);
 	snprintf(w.bgw_name, BGW_MAXLEN, "%s (%s)", AUDIT_MAINTENANCE_TYPE, why);
 	w.bgw_main_arg = ObjectIdGetDatum(dboid);
-	return RegisterDynamicBackgroundWorker(&w, &handle);
+	/* no handle: the launcher would keep one for its whole life per start */
+	return RegisterDynamicBackgroundWorker(&w, NULL);
 }
 
 /* True when a worker found no extension in the database a short while ago. */
@@ -352,6 +352,8 @@ void
 AuditNoteNoExtension(void)
 {
 	int			slot = -1;
+	int			oldest = -1;
+	TimestampTz now = GetCurrentTimestamp();
 
 	if (shared == NULL)
 		return;
@@ -361,16 +363,21 @@ AuditNoteNoExtension(void)
 		if (shared->db[i].dboid == MyDatabaseId)
 			slot = i;
 	}
+	/* else a free entry, else the oldest (a database seen long ago, maybe dropped since) */
 	for (int i = 0; i < MAX_KNOWN_DATABASES && slot < 0; i++)
 	{
 		if (!OidIsValid(shared->db[i].dboid))
 			slot = i;
 	}
-	if (slot >= 0)
+	for (int i = 0; i < MAX_KNOWN_DATABASES && slot < 0; i++)
 	{
-		shared->db[slot].dboid = MyDatabaseId;
-		shared->db[slot].no_extension_at = GetCurrentTimestamp();
+		if (oldest < 0 || shared->db[i].no_extension_at < shared->db[oldest].no_extension_at)
+			oldest = i;
 	}
+	if (slot < 0)
+		slot = oldest;
+	shared->db[slot].dboid = MyDatabaseId;
+	shared->db[slot].no_extension_at = now;
 	SpinLockRelease(&shared->mutex);
 }
 
