@@ -54,6 +54,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "port/atomics.h"
@@ -140,6 +141,22 @@ RemoveWriterFile(void)
  * ------------------------------------------------------------------------
  */
 
+/*
+ * An error's text cut to a quarter of a slot, between characters: the
+ * four parts of an error then fit in a slot whole (a constraint's detail
+ * can quote a row of any size).
+ */
+static const char *
+ClipErrorText(const char *text)
+{
+	int			max = AUDIT_WRITER_MAX_REQUEST / 4 - 16;
+	int			len;
+
+	if (text == NULL || (len = strlen(text)) <= max)
+		return text;
+	return pnstrdup(text, pg_mbcliplen(text, len, max));
+}
+
 /* Records an error in a slot: its sqlstate, message, detail and hint. */
 static void
 SetSlotError(WriterSlot *slot, ErrorData *edata)
@@ -148,10 +165,11 @@ SetSlotError(WriterSlot *slot, ErrorData *edata)
 
 	initStringInfo(&buf);
 	WriterPutString(&buf, unpack_sql_state(edata->sqlerrcode));
-	WriterPutString(&buf, edata->message ? edata->message : "unknown error");
-	WriterPutString(&buf, edata->detail);
-	WriterPutString(&buf, edata->hint);
-	slot->len = Min(buf.len, AUDIT_WRITER_MAX_REQUEST);
+	WriterPutString(&buf, ClipErrorText(edata->message ? edata->message : "unknown error"));
+	WriterPutString(&buf, ClipErrorText(edata->detail));
+	WriterPutString(&buf, ClipErrorText(edata->hint));
+	Assert(buf.len <= AUDIT_WRITER_MAX_REQUEST);
+	slot->len = buf.len;
 	memcpy(slot->data, buf.data, slot->len);
 	slot->failed = true;
 }
@@ -267,6 +285,8 @@ WriterShutdown(int code, Datum arg)
 	if (my_ws == NULL)
 		return;
 	RemoveWriterFile();
+	/* what the slots say (written_id, their states) is seen before the flag */
+	pg_memory_barrier();
 	pg_atomic_write_u32(&my_ws->closed, 1);
 	for (int i = 0; i < WRITER_SLOTS; i++)
 	{

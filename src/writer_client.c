@@ -40,6 +40,9 @@
 /* How long a caller waits for a free slot, or for a writer to start. */
 #define CALLER_WAIT_MS		(10 * 1000)
 
+/* How many writers an autonomous event is offered to when each leaves before taking it. */
+#define WRITER_ATTEMPTS		3
+
 /* the caller's view of its database's writer */
 static dsm_segment *client_seg = NULL;
 static WriterShared *client_ws = NULL;
@@ -239,10 +242,9 @@ WaitDone(WriterSlot *slot)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	if (pg_atomic_read_u32(&slot->state) != SLOT_DONE)
-		return false;
-	pg_read_barrier();			/* the answer was written before the state */
-	return true;
+	/* the answer, or the writer's last word (written_id), was written before the flags */
+	pg_read_barrier();
+	return pg_atomic_read_u32(&slot->state) == SLOT_DONE;
 }
 
 /* Whether the event of that id committed, seen with a fresh snapshot. */
@@ -257,9 +259,15 @@ EventWasWritten(int64 id)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "auditlog: SPI_connect failed");
 	SpiArg(&args, INT8OID, Int64GetDatum(id));
+	/*
+	 * Read-only, so that SPI reads with the snapshot pushed here: a query
+	 * that may write takes the transaction's own, which under REPEATABLE
+	 * READ or SERIALIZABLE predates the writer's commit (the event would be
+	 * called lost, and a caller who tried again would log it twice).
+	 */
 	PushActiveSnapshot(GetLatestSnapshot());
-	found = SpiExec("SELECT 1 FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.=) $1",
-					&args, SPI_OK_SELECT) > 0;
+	found = SpiQuery("SELECT 1 FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.=) $1",
+					 &args, 1) > 0;
 	PopActiveSnapshot();
 	SPI_finish();
 	return found;
@@ -396,34 +404,52 @@ AuditWriteAutonomous(AuditEvent *ev)
 				 errdetail("An autonomous event, details included, takes at most %d bytes.",
 						   AUDIT_WRITER_MAX_REQUEST),
 				 errhint("Keep the details short, or use auditlog.log_event().")));
-	if (!EnsureWriter(true))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("could not start the auditlog writer: no background worker slot is free"),
-				 errdetail("The event was not written."),
-				 errhint("Raise max_worker_processes (now %d), or log the event with auditlog.log_event().",
-						 max_worker_processes)));
-	slot = ClaimSlot();
-	if (slot == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("the auditlog writer's queue is full"),
-				 errdetail("The event was not written: every one of its %d slots stayed busy for %d s.",
-						   WRITER_SLOTS, CALLER_WAIT_MS / 1000),
-				 errhint("Call again, or log the event with auditlog.log_event().")));
-	slot->client = MyProc->pgprocno;
-	slot->kind = REQ_EVENT;
-	slot->len = buf.len;
-	slot->written_id = 0;
-	memcpy(slot->data, buf.data, buf.len);
-	pg_write_barrier();
-	pg_atomic_write_u32(&slot->state, SLOT_REQUESTED);
-	SetLatch(&GetPGProcByNumber(client_ws->procno)->procLatch);
-
-	if (!WaitDone(slot))
+	/*
+	 * A writer may leave (idle for long, its database wanted by DROP
+	 * DATABASE) between this session finding it and its taking the request:
+	 * a request it never took was not written, and goes to the next writer.
+	 */
+	for (int attempt = 1;; attempt++)
 	{
-		int64		written = slot->written_id;
+		uint32		expected = SLOT_REQUESTED;
+		int64		written;
 
+		if (!EnsureWriter(true))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("could not start the auditlog writer: no background worker slot is free"),
+					 errdetail("The event was not written."),
+					 errhint("Raise max_worker_processes (now %d), or log the event with auditlog.log_event().",
+							 max_worker_processes)));
+		slot = ClaimSlot();
+		if (slot == NULL && !WriterAlive(client_ws) && attempt < WRITER_ATTEMPTS)
+			continue;
+		if (slot == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("the auditlog writer's queue is full"),
+					 errdetail("The event was not written: every one of its %d slots stayed busy for %d s.",
+							   WRITER_SLOTS, CALLER_WAIT_MS / 1000),
+					 errhint("Call again, or log the event with auditlog.log_event().")));
+		slot->client = MyProc->pgprocno;
+		slot->kind = REQ_EVENT;
+		slot->len = buf.len;
+		slot->written_id = 0;
+		memcpy(slot->data, buf.data, buf.len);
+		pg_write_barrier();
+		pg_atomic_write_u32(&slot->state, SLOT_REQUESTED);
+		SetLatch(&GetPGProcByNumber(client_ws->procno)->procLatch);
+
+		if (WaitDone(slot))
+			break;
+		/* the writer stopped: had it taken the request? */
+		if (pg_atomic_compare_exchange_u32(&slot->state, &expected, SLOT_FREE) &&
+			attempt < WRITER_ATTEMPTS)
+		{
+			ClientDetach();
+			continue;
+		}
+		written = slot->written_id;
 		ClientDetach();
 		if (EventWasWritten(written))
 			return written;
