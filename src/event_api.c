@@ -283,6 +283,7 @@ PG_FUNCTION_INFO_V1(auditlog_log_event_autonomous);
  * through the ROLLBACK that follows it. Written by the writer
  * (writer_client.c asks, writer.c writes) with this session's context;
  * allowed in read-only transactions, since it writes nothing of theirs.
+ * Refuses what log_event refuses, the actions of registered tables included.
  */
 Datum
 auditlog_log_event_autonomous(PG_FUNCTION_ARGS)
@@ -290,6 +291,7 @@ auditlog_log_event_autonomous(PG_FUNCTION_ARGS)
 	AuditEvent	ev;
 
 	ReadEventArgs(fcinfo, 0, &ev);
+	AuditRefuseTriggerAction(&ev);
 	PG_RETURN_INT64(AuditWriteAutonomous(&ev));
 }
 

@@ -17,7 +17,7 @@ CREATE EXTENSION pgtap;
 CREATE EXTENSION auditlog;
 
 BEGIN;
-SELECT plan(25);
+SELECT plan(27);
 
 \ir setup/common.sql
 \ir setup/roles.sql
@@ -94,6 +94,14 @@ SELECT ok(pg_temp.error_of($$SELECT auditlog.log_event_autonomous('Auth.Login')$
           'and they are errors');
 SELECT is(pg_temp.error_of($$SELECT auditlog.log_event_autonomous('a.b', details => jsonb_build_object('x', repeat('x', 70000)))$$)->>'sqlstate',
           '54000', 'an event too large for the writer is refused (54000), not cut');
+
+-- as log_event, no autonomous event passes for a change of a registered table
+CREATE TABLE tap_auto_thing (id int PRIMARY KEY);
+SELECT auditlog.register_table('tap_auto_thing');
+SELECT throws_ok($$SELECT auditlog.log_event_autonomous('tap_auto_thing.delete', 'tap_auto_thing', '1')$$,
+                 '42501', 'action "tap_auto_thing.delete" is written by the triggers of registered table public.tap_auto_thing',
+                 'an autonomous event cannot pass for a registered table''s change (42501, as log_event)');
+SELECT is_empty($$SELECT 1 FROM auditlog.events WHERE action = 'tap_auto_thing.delete'$$, 'and none is written');
 
 ---------------------------------------------------------------------------
 -- Privileges: granted explicitly, like log_event.
