@@ -48,6 +48,7 @@
 #include "catalog.h"
 #include "ddl_watch.h"
 #include "event.h"
+#include "labels.h"
 #include "registry.h"
 #include "row_json.h"
 #include "spi_util.h"
@@ -451,15 +452,10 @@ AuditLogAuditingSwitch(Oid registered, const char *action, const char *problem, 
 	JsonbParseState *st = NULL;
 	JsonbValue *res;
 	AuditEvent	ev;
-	SpiArgs		args = {0};
 
-	SpiArg(&args, TEXTOID, CStringGetTextDatum(action));
-	SpiArg(&args, TEXTOID, CStringGetTextDatum(strcmp(action, "auditlog.auditing_off") == 0 ?
-											   "Auditing of a registered table was switched off by a superuser" :
-											   "Auditing of a registered table was switched on again"));
-	SpiExec("INSERT INTO auditlog.action_types AS t (action, description) VALUES ($1, $2)"
-			" ON CONFLICT (action) DO UPDATE SET description = EXCLUDED.description"
-			" WHERE t.description IS NULL", &args, SPI_OK_INSERT);
+	AuditDescribeAction(action, strcmp(action, "auditlog.auditing_off") == 0 ?
+						"Auditing of a registered table was switched off by a superuser" :
+						"Auditing of a registered table was switched on again");
 
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	PushPair(&st, "table", QualifiedRelationName(registered));

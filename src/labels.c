@@ -458,6 +458,28 @@ AuditActionId(const char *action)
 }
 
 /*
+ * Adds an action to the catalogue with a description, unless it has one
+ * (register_table's actions, auditlog's own): the row is added as any new
+ * action is, committed at once by the writer, and only the description in
+ * this transaction, by an update that no lookup of the action waits for.
+ * (Inserted here, the row made every writer of the action wait for this
+ * transaction to end, and the writer with them: 10 s, then an error.)
+ * Runs in an SPI connection of the extension's owner.
+ */
+void
+AuditDescribeAction(const char *action, const char *description)
+{
+	SpiArgs		args = {0};
+
+	(void) AuditActionId(action);
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(action));
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(description));
+	SpiExec("UPDATE auditlog.action_types t SET description = $2"
+			" WHERE t.action OPERATOR(pg_catalog.=) $1 AND t.description IS NULL",
+			&args, SPI_OK_UPDATE);
+}
+
+/*
  * The text of a label (of an action, when 'action') by its id, or NULL when
  * there is no such row: what a LEFT JOIN on the dictionary would give. The
  * string is valid until the next call (or a reset of the caches, which

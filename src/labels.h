@@ -23,6 +23,7 @@
 
 extern int32 AuditLabelId(char kind, const char *label);
 extern int32 AuditActionId(const char *action);
+extern void AuditDescribeAction(const char *action, const char *description);
 extern const char *AuditLabelText(bool action, int32 id);
 extern void LabelsInit(void);
 

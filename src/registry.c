@@ -34,6 +34,7 @@
 
 #include "catalog.h"
 #include "ddl_watch.h"
+#include "labels.h"
 #include "owner.h"
 #include "registry.h"
 #include "spi_util.h"
@@ -402,7 +403,6 @@ DescribeActions(Relation rel, const char *resource_type)
 
 	for (int i = 0; i < 4; i++)
 	{
-		SpiArgs		args = {0};
 		char	   *description;
 
 		if (i == 3)
@@ -412,12 +412,7 @@ DescribeActions(Relation rel, const char *resource_type)
 			description = psprintf("%s %s %s (row of table %s)", verb_words[i],
 								   strchr("aeiou", resource_type[0]) ? "an" : "a",
 								   resource_type, qualified);
-		SpiArg(&args, TEXTOID, CStringGetTextDatum(psprintf("%s.%s", resource_type, verbs[i])));
-		SpiArg(&args, TEXTOID, CStringGetTextDatum(description));
-		SpiExec("INSERT INTO auditlog.action_types AS t (action, description) VALUES ($1, $2) "
-				"ON CONFLICT (action) DO UPDATE SET description = EXCLUDED.description "
-				"WHERE t.description IS NULL",
-				&args, SPI_OK_INSERT);
+		AuditDescribeAction(psprintf("%s.%s", resource_type, verbs[i]), description);
 	}
 }
 
