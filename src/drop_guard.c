@@ -38,9 +38,11 @@
 #include "commands/event_trigger.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
@@ -112,15 +114,26 @@ DroppedBy(Node *parsetree)
 	return NULL;
 }
 
-/* True when auditlog.event_store holds an event, committed or not, that this transaction sees. */
+/*
+ * True when auditlog.event_store holds an event: committed, or this
+ * transaction's own. Every writer holds ROW EXCLUSIVE on event_store until
+ * it ends; SHARE waits for those in progress and keeps new ones out until
+ * the drop is over, and the latest snapshot then sees what they committed.
+ * (Checked at once with the transaction's snapshot, a drop that waited for
+ * a writer's lock went ahead, and took the writer's events with it.)
+ */
 static bool
 LogHoldsEvents(void)
 {
 	AuditOwnerState st;
+	SpiArgs		args = {0};
 	bool		holds;
 
+	LockRelationOid(AuditRelid(AREL_EVENT_STORE), ShareLock);
 	AuditConnectAsOwner(&st);
-	SpiExec("SELECT EXISTS (SELECT FROM auditlog.event_store)", NULL, SPI_OK_SELECT);
+	PushActiveSnapshot(GetLatestSnapshot());
+	SpiQuery("SELECT EXISTS (SELECT FROM auditlog.event_store)", &args, 1);
+	PopActiveSnapshot();
 	holds = SpiFirstBool(false);
 	AuditFinishAsOwner(&st);
 	return holds;

@@ -53,6 +53,19 @@ q -d $db -c "CREATE EXTENSION auditlog" >/dev/null
 q -d $db -c "DROP EXTENSION auditlog" && dropped=yes || dropped=no
 check "an extension whose log holds no event is dropped without auditlog.allow_drop" yes "$dropped"
 
+# A drop that waits for a transaction writing the first event sees that
+# event once it commits, and is refused.
+q -d $db -c "CREATE EXTENSION auditlog" >/dev/null
+q -d $db -c "BEGIN" -c "SELECT auditlog.log_event('auth.login', actor => 'Late Writer')" \
+    -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+writer=$!
+sleep 0.5
+check "a drop that waited for the first event's transaction is refused once that commits" \
+      "cannot drop extension auditlog while its audit log holds events" \
+      "$(error_of -d $db -c "DROP EXTENSION auditlog")"
+wait $writer
+check "and the event is there" 1 "$(q -d $db -c "SELECT count(*) FROM auditlog.events WHERE actor = 'Late Writer'")"
+
 # A 0.1.0 database, updated: guarded, and its old events seal.
 psql -X -q -d postgres -c "DROP DATABASE $db" -c "CREATE DATABASE $db" >/dev/null
 q -d $db -c "CREATE EXTENSION auditlog VERSION '0.1.0'" \
