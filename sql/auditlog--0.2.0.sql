@@ -1164,6 +1164,10 @@ SELECT e.id,
 COMMENT ON VIEW auditlog.events IS
     'Every event: when, who, what, on which resource, with what outcome, and its context; '
     'a tenant sees its organisations'' events only';
+-- no one reads it but whom the DBA grants SELECT (made after the REVOKE of
+-- every table above, so said here: the same privileges as an updated 0.1.0
+-- database's view)
+REVOKE ALL ON auditlog.events FROM PUBLIC;
 
 ---------------------------------------------------------------------------
 -- Export and feed

@@ -11,11 +11,13 @@ cd "$(dirname "$0")/../.."
 old=auditlog_upgrade_old
 new=auditlog_upgrade_new
 bad=auditlog_upgrade_bad
+plain_old=auditlog_upgrade_plain_old
+plain_new=auditlog_upgrade_plain_new
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-for db in $old $new $bad; do
+for db in $old $new $bad $plain_old $plain_new; do
     psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
 done
 psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS auditlog_upgrade_reader" \
@@ -32,6 +34,17 @@ if ! diff -u "$out/fresh.txt" "$out/updated.txt"; then
     exit 1
 fi
 echo "upgrade: an updated 0.1.0 database has the objects of a fresh install ($(wc -l < "$out/fresh.txt") lines compared)"
+
+# the same without any grant of the DBA's: the privileges stay the defaults on both sides
+psql_ -d $plain_old -c "CREATE EXTENSION auditlog VERSION '0.1.0'" -c "ALTER EXTENSION auditlog UPDATE" >/dev/null
+psql_ -d $plain_new -c "CREATE EXTENSION auditlog" >/dev/null
+psql_ -d $plain_new -f test/upgrade/fingerprint.sql > "$out/plain_fresh.txt"
+psql_ -d $plain_old -f test/upgrade/fingerprint.sql > "$out/plain_updated.txt"
+if ! diff -u "$out/plain_fresh.txt" "$out/plain_updated.txt"; then
+    echo "upgrade: without grants, the updated database's objects differ from a fresh install (- fresh, + updated)"
+    exit 1
+fi
+echo "upgrade: without grants too ($(wc -l < "$out/plain_fresh.txt") lines compared)"
 
 psql_ -d $old -c 'CREATE EXTENSION pgtap' >/dev/null
 pg_prove -d $old --failures test/upgrade/check.sql
