@@ -10,10 +10,10 @@
  * holds a line break but CSV's, inside a quoted field, as RFC 4180 says.
  *
  * OCSF (schema 1.1.0): auth.login and auth.logout are Authentication
- * (3002) Logon and Logoff, other auth.* actions Authentication Other;
- * <type>.create, .read, .update, .delete (and .truncate) are API Activity
- * (6003) Create, Read, Update, Delete; any other action is API Activity
- * Other (99). The README's table lists every field. The lines carry the
+ * (3002) Logon and Logoff; <type>.create, .read, .update, .delete (and
+ * .truncate) are API Activity (6003) Create, Read, Update, Delete, auth.*
+ * ones included (DESIGN maps every *.create so); the other auth.* actions
+ * are Authentication Other, any other action API Activity Other (99). The README's table lists every field. The lines carry the
  * ids, not their captions (class_name, activity_name, ...), which OCSF
  * makes optional: they follow from the ids, and would make every line a
  * third longer.
@@ -321,8 +321,6 @@ OcsfClassify(const char *action)
 		c = &classes[0];
 	else if (strcmp(action, "auth.logout") == 0)
 		c = &classes[1];
-	else if (strncmp(action, "auth.", 5) == 0)
-		c = &classes[2];
 	else if (strcmp(verb, "create") == 0)
 		c = &classes[3];
 	else if (strcmp(verb, "read") == 0)
@@ -331,6 +329,8 @@ OcsfClassify(const char *action)
 		c = &classes[5];
 	else if (strcmp(verb, "delete") == 0 || strcmp(verb, "truncate") == 0)
 		c = &classes[6];
+	else if (strncmp(action, "auth.", 5) == 0)
+		c = &classes[2];
 	else
 		c = &classes[7];
 	if (c->members == NULL)

@@ -4,7 +4,7 @@
 -- NULLs included; OCSF objects per the README's mapping; and the function's
 -- declaration, privileges and refusals.
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 \ir setup/common.sql
 \ir setup/roles.sql
 
@@ -208,6 +208,12 @@ SELECT is(pg_temp.error_of($$SELECT * FROM auditlog.export(action => 'Auth Login
 SELECT is((SELECT count(*) FROM auditlog.export(actor => 'Nobody At All', format => 'csv')), 1::bigint,
           'a filter nothing matches: a CSV header and nothing else');
 SELECT is((SELECT count(*) FROM auditlog.export(actor => 'Nobody At All')), 0::bigint, 'and no NDJSON line');
+
+-- an auth.* action with a verb of API Activity is one, as every <type>.create is
+SELECT auditlog.log_event('auth.create', 'user', 'u-9', actor => 'admin');
+SELECT is((SELECT (line::jsonb ->> 'class_uid') || '/' || (line::jsonb ->> 'activity_id')
+             FROM auditlog.export(action => 'auth.create', format => 'ocsf') AS line),
+          '6003/1', 'ocsf: auth.create is an API Activity Create (6003, 1), not an Authentication');
 
 SELECT * FROM finish();
 ROLLBACK;
