@@ -164,6 +164,51 @@ WarnUnlessRowKey(Relation rel, const char *name)
 						 "; on a partitioned table, that needs it to be the partition key" : "")));
 }
 
+/* Whether one of two tables inherits from the other (a family registered under one type). */
+static bool
+SameFamily(Oid a, Oid b)
+{
+	return list_member_oid(find_all_inheritors(a, NoLock, NULL), b) ||
+		list_member_oid(find_all_inheritors(b, NoLock, NULL), a);
+}
+
+/*
+ * Warns when another registered table, not of the table's inheritance
+ * family, has the same resource type: a row of each with one id would be
+ * one resource in the log. Only a warning: tables whose ids never meet
+ * (uuids, one sequence) may share a type on purpose.
+ */
+static void
+WarnIfTypeShared(Relation rel, const char *resource_type)
+{
+	SpiArgs		args = {0};
+	List	   *others;
+	ListCell   *lc;
+
+	SpiArg(&args, TEXTOID, CStringGetTextDatum(resource_type));
+	SpiArg(&args, OIDOID, ObjectIdGetDatum(RelationGetRelid(rel)));
+	if (SpiExec("SELECT r.tbl::pg_catalog.oid FROM auditlog.registry r"
+				" WHERE r.resource_type OPERATOR(pg_catalog.=) $1"
+				"   AND r.tbl::pg_catalog.oid OPERATOR(pg_catalog.<>) $2 ORDER BY 1",
+				&args, SPI_OK_SELECT) == 0)
+		return;
+	others = SpiColumnOids(1);
+	foreach(lc, others)
+	{
+		Oid			other = lfirst_oid(lc);
+
+		if (SameFamily(RelationGetRelid(rel), other))
+			continue;
+		ereport(WARNING,
+				(errmsg("resource type \"%s\" of table \"%s\" is also that of table %s", resource_type,
+						RelationGetRelationName(rel), QualifiedRelationName(other)),
+				 errdetail("A row of each with one id would be one resource in the log, and its events "
+						   "would not tell the tables apart."),
+				 errhint("Pass each table a resource_type of its own, unless their ids never meet.")));
+		break;
+	}
+}
+
 /* Validates a name[] argument of column names; returns the names, duplicates left out. */
 static List *
 ColumnList(FunctionCallInfo fcinfo, int argno, const char *what, Relation rel)
@@ -183,7 +228,8 @@ ColumnList(FunctionCallInfo fcinfo, int argno, const char *what, Relation rel)
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what)));
+				 errmsg("%s must be a one-dimensional array", what),
+				 errhint("List the column names in one dimension, such as '{access_token, secret}'.")));
 	deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{
@@ -542,6 +588,7 @@ auditlog_register_table(PG_FUNCTION_ARGS)
 	/* after every refusal: a refused call does not warn first */
 	if (opt.id_column)
 		WarnUnlessRowKey(rel, opt.id_column);
+	WarnIfTypeShared(rel, opt.resource_type);
 	StoreRegistration(rel, &opt);
 	InstallTriggers(rel);
 	DescribeActions(rel, opt.resource_type);

@@ -129,10 +129,18 @@ SELECT auditlog.register_table('no_key', id_column => 'a') AS registered;
 SELECT auditlog.register_table('event_log', id_column => 'id') AS registered;
 SELECT auditlog.unregister_table('event_log') AS unregistered;
 
+-- Two tables (not of one inheritance family) under one resource type: a
+-- warning, since a row of each with one id would be one resource.
+CREATE TABLE thing_a (id int PRIMARY KEY);
+CREATE TABLE thing_b (id int PRIMARY KEY);
+SELECT auditlog.register_table('thing_a', resource_type => 'thing') AS registered;
+SELECT auditlog.register_table('thing_b', resource_type => 'thing') AS registered;
+SELECT auditlog.register_table('thing_a', resource_type => 'thing') AS registered_again;
+
 -- Clean up.
 DROP VIEW connection_names;
 DROP MATERIALIZED VIEW connection_count;
-DROP TABLE connection, api_key, "Billing Accounts", invoice, event_log, no_key;
+DROP TABLE connection, api_key, "Billing Accounts", invoice, event_log, no_key, thing_a, thing_b;
 DROP SEQUENCE ticket_seq;
 REVOKE EXECUTE ON FUNCTION auditlog.register_table(regclass, text, name, name[], name[], name)
   FROM regress_auditlog_registrar;

@@ -3,7 +3,7 @@
 -- the bad value and a hint where one helps; a refused call registers
 -- nothing.
 BEGIN;
-SELECT plan(41);
+SELECT plan(43);
 
 \ir setup/common.sql
 
@@ -91,6 +91,11 @@ SELECT throws_ok($$SELECT auditlog.register_table('tap_err_ok', id_column => 'ct
 SELECT throws_ok($$SELECT auditlog.register_table('tap_err_ok', exclude_columns => '{a}', redact_columns => '{b,a}')$$,
                  '22023', 'column "a" is both excluded and redacted',
                  'a column both excluded and redacted is refused');
+SELECT throws_ok($$SELECT auditlog.register_table('tap_err_ok', exclude_columns => '{{a},{b}}')$$,
+                 '2202E', 'exclude_columns must be a one-dimensional array', 'a two-dimensional list is refused');
+SELECT is(pg_temp.hint_of($$SELECT auditlog.register_table('tap_err_ok', redact_columns => '{{a},{b}}')$$),
+          'List the column names in one dimension, such as ''{access_token, secret}''.',
+          'with a hint');
 SELECT throws_ok($$SELECT auditlog.register_table('tap_err_ok', exclude_columns => NULL)$$,
                  '22004', 'exclude_columns must not be null', 'a NULL exclude_columns is refused');
 SELECT throws_ok($$SELECT auditlog.register_table('tap_err_ok', redact_columns => NULL)$$,
