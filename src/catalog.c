@@ -21,6 +21,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
@@ -37,6 +38,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
@@ -270,6 +272,24 @@ AuditExtensionPresent(void)
 	LoadExtension();
 	return extension_known &&
 		OidIsValid(get_relname_relid(relation_names[AREL_REGISTRY], extension_schema));
+}
+
+/*
+ * AuditExtensionPresent for a background worker between transactions: in a
+ * transaction of its own, seeing what has committed.
+ */
+bool
+AuditExtensionPresentNow(void)
+{
+	bool		present;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	present = AuditExtensionPresent();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return present;
 }
 
 /* Oid of the extension's schema; errors when the extension is not installed. */

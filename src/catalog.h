@@ -98,6 +98,7 @@ typedef enum AuditRelation
 
 extern Oid	AuditExtensionOid(bool missing_ok);
 extern bool AuditExtensionPresent(void);
+extern bool AuditExtensionPresentNow(void);
 extern Oid	AuditSchemaOid(void);
 extern Oid	AuditRelid(AuditRelation rel);
 extern Oid	AuditOutcomeTypeOid(void);

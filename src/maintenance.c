@@ -94,21 +94,17 @@ SetWorkerSettings(void)
 	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 }
 
-/* True when the database still has the extension, in a transaction of its own. */
+/* True when the database still has the extension; notes the database's name the first time. */
 static bool
 ExtensionPresent(void)
 {
-	bool		present;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
 	if (dbname[0] == '\0')
+	{
+		StartTransactionCommand();
 		strlcpy(dbname, get_database_name(MyDatabaseId), NAMEDATALEN);
-	present = AuditExtensionPresent();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	return present;
+		CommitTransactionCommand();
+	}
+	return AuditExtensionPresentNow();
 }
 
 /* One summarizing step in its own transaction; true when another one may do more. */

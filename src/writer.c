@@ -71,6 +71,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "catalog.h"
 #include "labels.h"
 #include "worker.h"
 #include "writer.h"
@@ -82,6 +83,9 @@
 #define WRITER_LOCK_KEY4	0x7772
 /* A writer with nothing to do for this long leaves. */
 #define WRITER_IDLE_EXIT_MS	(5 * 60 * 1000)
+
+/* How often an idle writer looks whether its database still has the extension. */
+#define WRITER_EXTENSION_CHECK_MS	(5 * 1000)
 
 /* the writer's own state */
 static WriterShared *my_ws = NULL;
@@ -324,6 +328,7 @@ auditlog_writer_main(Datum arg)
 	dsm_segment *seg;
 	MemoryContext cxt;
 	TimestampTz last_request;
+	TimestampTz last_check;
 	WriterSlot *taken[WRITER_SLOTS];
 
 	am_writer = true;
@@ -361,6 +366,7 @@ auditlog_writer_main(Datum arg)
 	cxt = AllocSetContextCreate(TopMemoryContext, "auditlog writer", ALLOCSET_DEFAULT_SIZES);
 
 	last_request = GetCurrentTimestamp();
+	last_check = last_request;
 	for (;;)
 	{
 		int			n;
@@ -386,6 +392,13 @@ auditlog_writer_main(Datum arg)
 		if (TimestampDifferenceExceeds(last_request, GetCurrentTimestamp(), WRITER_IDLE_EXIT_MS) ||
 			AuditDatabaseBusy())
 			proc_exit(0);
+		/* or the extension dropped: no one will ask, and a new one is other objects */
+		if (TimestampDifferenceExceeds(last_check, GetCurrentTimestamp(), WRITER_EXTENSION_CHECK_MS))
+		{
+			if (!AuditExtensionPresentNow())
+				proc_exit(0);
+			last_check = GetCurrentTimestamp();
+		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

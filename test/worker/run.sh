@@ -261,6 +261,13 @@ writer() {
     check "$(q -d a1 -c "SELECT auditlog.log_event_autonomous('tap_writer.third') > 0")" "and the next call works"
     check "$(q -d a1 -c "SELECT count(*) = 3 FROM auditlog.events WHERE action LIKE 'tap_writer.%'")" \
           "every event that was confirmed is there, once"
+    q -d a1 -c "SET auditlog.allow_drop = on" -c "DROP EXTENSION auditlog" >/dev/null
+    if until_true 10 postgres "SELECT count(*) = 0 FROM pg_stat_activity
+                                WHERE backend_type = 'auditlog writer' AND datname = 'a1'"; then
+        ok "DROP EXTENSION stops the writer too, within seconds"
+    else
+        notok "the writer outlived DROP EXTENSION"
+    fi
     if q -d postgres -c "DROP DATABASE a1" 2>/tmp/writer_drop.$$; then
         ok "DROP DATABASE succeeds while the writer was connected"
     else
