@@ -34,7 +34,9 @@
 /*
  * The options in display order: the actors (system first), the actions
  * (labelled with their description), the resource types; each list limited
- * to the ids in $1, $2, $3, the actions also to the described ones when $4.
+ * to the ids in $1, $2, $3; when $4 (not a tenant), also the described
+ * actions, and system, the actor of automated work, even before its first
+ * event (DESIGN: "users (with system)").
  */
 static const char *const options_sql =
 "SELECT o.kind, o.value, o.label"
@@ -42,7 +44,11 @@ static const char *const options_sql =
 "               l.label OPERATOR(pg_catalog.<>) 'system' AS after_system"
 "          FROM auditlog.labels l"
 "         WHERE l.kind OPERATOR(pg_catalog.=) 'a'"
-"           AND l.id OPERATOR(pg_catalog.=) ANY ($1)"
+"           AND (l.id OPERATOR(pg_catalog.=) ANY ($1) OR ($4 AND l.label OPERATOR(pg_catalog.=) 'system'))"
+"        UNION ALL"
+"        SELECT 1, 'actor', 'system' COLLATE \"C\", 'system' COLLATE \"C\", false"
+"         WHERE $4 AND NOT EXISTS (SELECT FROM auditlog.labels l WHERE l.kind OPERATOR(pg_catalog.=) 'a'"
+"                                     AND l.label OPERATOR(pg_catalog.=) 'system')"
 "        UNION ALL"
 "        SELECT 2, 'action', t.action, COALESCE(t.description, t.action), true"
 "          FROM auditlog.action_types t"

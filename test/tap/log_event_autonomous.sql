@@ -17,10 +17,15 @@ CREATE EXTENSION pgtap;
 CREATE EXTENSION auditlog;
 
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 \ir setup/common.sql
 \ir setup/roles.sql
+
+-- (Here, since this file's database is new: before any event, the actors
+-- offered by filter_options() are system alone, the actor of automated work.)
+SELECT is(array(SELECT value FROM auditlog.filter_options() WHERE kind = 'actor'), ARRAY['system'],
+          'a log without events offers system among the users (DESIGN: "users (with system)")');
 
 ---------------------------------------------------------------------------
 -- It survives the rollback of the caller's work.
