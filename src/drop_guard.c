@@ -49,6 +49,7 @@
 #include "drop_guard.h"
 #include "owner.h"
 #include "spi_util.h"
+#include "worker.h"
 
 static bool allow_drop = false;
 
@@ -170,7 +171,11 @@ auditlog_guard_drop(PG_FUNCTION_ARGS)
 	if (!AuditExtensionPresent())
 		PG_RETURN_VOID();
 	command = DroppedBy(trigdata->parsetree);
-	if (command == NULL || !LogHoldsEvents())
+	if (command == NULL)
+		PG_RETURN_VOID();
+	/* before any table lock: the maintenance step under way ends first */
+	AuditLockMaintenanceStep(true);
+	if (!LogHoldsEvents())
 		PG_RETURN_VOID();
 	if (!allow_drop)
 		ereport(ERROR,

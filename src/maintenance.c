@@ -47,6 +47,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -107,47 +108,48 @@ ExtensionPresent(void)
 	return AuditExtensionPresentNow();
 }
 
-/* One summarizing step in its own transaction; true when another one may do more. */
+/* One summarizing step; true when another one may do more. */
 static bool
 SummarizeStep(void)
 {
 	bool		more;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
 	(void) AuditSummarize(SUMMARY_STEP_EVENTS, &more);
-	PopActiveSnapshot();
-	CommitTransactionCommand();
 	return more;
 }
 
-/* One sealing step in its own transaction; true when another one may do more. */
+/* One sealing step; true when another one may do more. */
 static bool
 SealStep(void)
 {
-	int64		sealed;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	sealed = AuditSeal(SUMMARY_STEP_EVENTS);
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	return sealed > 0;
+	return AuditSeal(SUMMARY_STEP_EVENTS) > 0;
 }
 
-/* Another step (partitions ahead, retention) in a transaction of its own. */
+/*
+ * A step in a transaction of its own; false (no more to do) when the
+ * extension is gone. Each step first takes the maintenance step lock,
+ * which DROP EXTENSION takes exclusively before it drops anything: a drop
+ * waits for the step under way, and a step holding no table lock yet
+ * waits for the drop, then finds the extension gone. (Without it, a drop
+ * that had locked one of auditlog's tables while a step held another, and
+ * each wanted the other's, ended in a deadlock: 8 drops in 25 with a busy
+ * worker.)
+ */
 static bool
 InTransaction(bool (*step) (void))
 {
-	bool		more;
+	bool		more = false;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	more = step();
-	PopActiveSnapshot();
+	AuditLockMaintenanceStep(false);
+	AcceptInvalidationMessages();
+	if (AuditExtensionPresent())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		more = step();
+		PopActiveSnapshot();
+	}
 	CommitTransactionCommand();
 	return more;
 }
@@ -244,14 +246,14 @@ AuditMaintenanceRound(void)
 	seen_extension = true;
 	SetCurrentStatementStartTimestamp();
 	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: summaries");
-	while (SummarizeStep())
+	while (InTransaction(SummarizeStep))
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (MustLeave())
 			return true;
 	}
 	pgstat_report_activity(STATE_RUNNING, "auditlog maintenance: seals");
-	while (SealStep())
+	while (InTransaction(SealStep))
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (MustLeave())

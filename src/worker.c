@@ -62,6 +62,7 @@
 #define MAINTENANCE_LOCK_KEY1	0x61756469
 #define MAINTENANCE_LOCK_KEY2	0x746c6f67
 #define MAINTENANCE_LOCK_KEY4	0x6d61
+#define MAINTENANCE_STEP_KEY4	0x6d73
 
 /* How long a database without the extension is left alone by the launcher. */
 #define NO_EXTENSION_RECHECK_MS	(60 * 1000)
@@ -184,6 +185,21 @@ MaintenanceLockTag(LOCKTAG *tag, Oid dboid)
 {
 	SET_LOCKTAG_ADVISORY(*tag, dboid, MAINTENANCE_LOCK_KEY1, MAINTENANCE_LOCK_KEY2,
 						 MAINTENANCE_LOCK_KEY4);
+}
+
+/*
+ * The maintenance step lock of this database, until the transaction ends:
+ * shared by each step of a maintenance worker, exclusive for DROP
+ * EXTENSION auditlog (see maintenance.c's InTransaction).
+ */
+void
+AuditLockMaintenanceStep(bool exclusive)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MAINTENANCE_LOCK_KEY1, MAINTENANCE_LOCK_KEY2,
+						 MAINTENANCE_STEP_KEY4);
+	(void) LockAcquire(&tag, exclusive ? ExclusiveLock : ShareLock, false, false);
 }
 
 /* True when a maintenance worker holds the database's lock. */

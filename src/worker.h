@@ -24,6 +24,7 @@ extern void WorkerInit(void);
 extern void AuditWorkerDefinition(BackgroundWorker *w, const char *function, const char *type);
 extern void AuditWakeMaintenance(void);
 extern bool AuditTakeMaintenanceLock(void);
+extern void AuditLockMaintenanceStep(bool exclusive);
 extern void AuditNoteNoExtension(void);
 extern bool AuditDatabaseBusy(void);
 

@@ -17,6 +17,9 @@
 #   writer    the autonomous writer: started on demand, replaced when it is
 #             terminated, an event it could not commit is an error and not in
 #             the log, DROP DATABASE does not wait for it
+#   dropbusy  DROP EXTENSION while the worker keeps busy (a round every
+#             100 ms, new events each time): the drop waits for the step
+#             under way, never a deadlock
 #   retention the worker makes the partitions of this month and the next
 #             two (also when the default partition holds events), and
 #             applies auditlog.retention once a day: the old events go, the
@@ -29,7 +32,7 @@ cd "$(dirname "$0")/../.."
 
 if [ -z "${WORKER_TEST_INSIDE:-}" ]; then
     scenarios=("$@")
-    [ ${#scenarios[@]} -gt 0 ] || scenarios=(ondemand preload slots standby writer retention)
+    [ ${#scenarios[@]} -gt 0 ] || scenarios=(ondemand preload slots standby writer dropbusy retention)
     status=0
     for s in "${scenarios[@]}"; do
         case $s in
@@ -38,6 +41,7 @@ if [ -z "${WORKER_TEST_INSIDE:-}" ]; then
             slots) opts=(-o shared_preload_libraries=auditlog -o max_worker_processes=1) ;;
             standby) opts=(-o shared_preload_libraries=auditlog -o auditlog.maintenance_naptime=500) ;;
             writer) opts=(-o auditlog.maintenance_worker=off) ;;
+            dropbusy) opts=(-o shared_preload_libraries=auditlog -o auditlog.maintenance_naptime=100) ;;
             retention) opts=(-o auditlog.maintenance_naptime=500) ;;
             *) echo "unknown scenario $s" >&2; exit 2 ;;
         esac
@@ -274,6 +278,24 @@ writer() {
         notok "DROP DATABASE failed: $(cat /tmp/writer_drop.$$)"
     fi
     rm -f /tmp/writer_drop.$$
+}
+
+dropbusy() {
+    local i out errors=""
+    q -d postgres -c "CREATE DATABASE d1"
+    for i in 1 2 3 4 5 6 7 8; do
+        q -d d1 -c "CREATE EXTENSION auditlog" \
+              -c "SELECT count(auditlog.log_event('tap_drop.busy', actor => 'a' || g)) FROM generate_series(1, 10000) g" >/dev/null
+        sleep "0.$((RANDOM % 5 + 1))"
+        out=$(q -d d1 -c "SET auditlog.allow_drop = on" -c "DROP EXTENSION auditlog" 2>&1)
+        if [ -n "$out" ]; then
+            errors="$errors [$i: $out]"
+            q -d d1 -c "SET auditlog.allow_drop = on" -c "DROP EXTENSION IF EXISTS auditlog" >/dev/null 2>&1
+        fi
+    done
+    [ -z "$errors" ] && ok "eight drops while the worker summarizes: each succeeds, no deadlock" \
+        || notok "drops failed:$errors"
+    q -d postgres -c "DROP DATABASE d1"
 }
 
 retention() {
