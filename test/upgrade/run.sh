@@ -27,24 +27,22 @@ psql_ -d $old -f test/upgrade/setup.sql >/dev/null
 psql_ -d $old -c "ALTER EXTENSION auditlog UPDATE" >/dev/null
 psql_ -d $new -c "CREATE EXTENSION auditlog" -f test/upgrade/grants.sql >/dev/null
 
-psql_ -d $new -f test/upgrade/fingerprint.sql > "$out/fresh.txt"
-psql_ -d $old -f test/upgrade/fingerprint.sql > "$out/updated.txt"
-if ! diff -u "$out/fresh.txt" "$out/updated.txt"; then
-    echo "upgrade: the updated database's objects differ from a fresh install (- fresh, + updated)"
-    exit 1
-fi
-echo "upgrade: an updated 0.1.0 database has the objects of a fresh install ($(wc -l < "$out/fresh.txt") lines compared)"
+# same_objects FRESH UPDATED WHAT: the two databases' fingerprints are equal
+same_objects() {
+    psql_ -d "$1" -f test/upgrade/fingerprint.sql > "$out/$1.txt"
+    psql_ -d "$2" -f test/upgrade/fingerprint.sql > "$out/$2.txt"
+    if ! diff -u "$out/$1.txt" "$out/$2.txt"; then
+        echo "upgrade: $3, the updated database's objects differ from a fresh install (- fresh, + updated)"
+        exit 1
+    fi
+    echo "upgrade: $3, an updated 0.1.0 database has the objects of a fresh install ($(wc -l < "$out/$1.txt") lines compared)"
+}
+same_objects $new $old "with the DBA's grants"
 
 # the same without any grant of the DBA's: the privileges stay the defaults on both sides
 psql_ -d $plain_old -c "CREATE EXTENSION auditlog VERSION '0.1.0'" -c "ALTER EXTENSION auditlog UPDATE" >/dev/null
 psql_ -d $plain_new -c "CREATE EXTENSION auditlog" >/dev/null
-psql_ -d $plain_new -f test/upgrade/fingerprint.sql > "$out/plain_fresh.txt"
-psql_ -d $plain_old -f test/upgrade/fingerprint.sql > "$out/plain_updated.txt"
-if ! diff -u "$out/plain_fresh.txt" "$out/plain_updated.txt"; then
-    echo "upgrade: without grants, the updated database's objects differ from a fresh install (- fresh, + updated)"
-    exit 1
-fi
-echo "upgrade: without grants too ($(wc -l < "$out/plain_fresh.txt") lines compared)"
+same_objects $plain_new $plain_old "without grants"
 
 psql_ -d $old -c 'CREATE EXTENSION pgtap' >/dev/null
 pg_prove -d $old --failures test/upgrade/check.sql
