@@ -22,6 +22,7 @@
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "nodes/execnodes.h"
+#include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/inval.h"
 #include "utils/rel.h"
@@ -398,14 +399,38 @@ AuditStoreRows(AuditRow *rows, int n)
 	Assert(n > 0);
 	/* the lock keeps the partitions as they are until the transaction ends */
 	parent = table_open(AuditRelid(AREL_EVENT_STORE), RowExclusiveLock);
-	EnsureWriteCache(parent);
 	write_cxt = AllocSetContextCreate(CurrentMemoryContext, "auditlog write",
 									  ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(write_cxt);
 	target = palloc(sizeof(PartSlot *) * n);
 	group = palloc(sizeof(AuditRow *) * n);
-	for (int i = 0; i < n; i++)
-		target[i] = PartitionFor(DatumGetTimestampTz(rows[i].values[Anum_event_store_occurred_at - 1]));
+
+	/*
+	 * Each row's partition, with the partitions locked before anything is
+	 * written. ATTACH PARTITION runs beside writers (its lock on event_store
+	 * is weaker than theirs), so a partition attached since this
+	 * transaction locked event_store is not in the cache yet: it shows as
+	 * an invalidation taken in with the lock on a target (the default
+	 * partition, which the attach changed), and the rows are routed again.
+	 * (Routed by the old list, an event went into the default partition
+	 * although its month had one, where no search of the month finds it.)
+	 */
+	for (;;)
+	{
+		PartSlot   *locked = NULL;
+
+		EnsureWriteCache(parent);
+		for (int i = 0; i < n; i++)
+			target[i] = PartitionFor(DatumGetTimestampTz(rows[i].values[Anum_event_store_occurred_at - 1]));
+		for (int i = 0; i < n; i++)
+		{
+			if (target[i] != locked)
+				LockRelationOid(target[i]->relid, RowExclusiveLock);
+			locked = target[i];
+		}
+		if (!cache_stale)
+			break;
+	}
 	/* the rows of each partition together, in their order (nearly always one) */
 	for (int i = 0; i < n; i++)
 	{
