@@ -63,6 +63,9 @@ static int	CompareKeys(const void *a, const void *b, void *arg);
 static void AddPrimaryKey(TableInfo *t, Relation rel);
 static bool BuildTableInfo(TableInfo *t, Relation rel, bool missing_ok);
 
+/* Relcache invalidations seen, of any relation: how a build knows one came in meanwhile. */
+static uint64 invalidations = 0;
+
 /* Drops the descriptions of a table and of every partition audited through it. */
 static void
 TableCacheCallback(Datum arg, Oid relid)
@@ -70,6 +73,7 @@ TableCacheCallback(Datum arg, Oid relid)
 	HASH_SEQ_STATUS status;
 	TableInfo  *t;
 
+	invalidations++;
 	if (table_cache == NULL)
 		return;
 	hash_seq_init(&status, table_cache);
@@ -454,9 +458,22 @@ AuditGetTableInfo(Relation rel, bool missing_ok)
 	}
 	if (!t->valid || t->natts != RelationGetDescr(rel)->natts)
 	{
+		uint64		before = invalidations;
+
 		t->valid = false;
 		if (!BuildTableInfo(t, rel, missing_ok))
 			return NULL;
+
+		/*
+		 * The build reads the registry, then takes locks (the primary key's
+		 * index), which take in invalidations: one that came in meanwhile
+		 * (register_table committing new options) may be newer than what
+		 * was read, and the build's "valid" would hide it for the rest of
+		 * the session (redacted columns logged in clear). This row is
+		 * described as of the build; the next one builds again.
+		 */
+		if (invalidations != before)
+			t->valid = false;
 	}
 	return t;
 }
