@@ -222,6 +222,7 @@ static void
 ReadHead(SealHead *head)
 {
 	bool		isnull;
+	Datum		d;
 	bytea	   *hash;
 
 	head->id = head->last_id = 0;
@@ -231,8 +232,10 @@ ReadHead(SealHead *head)
 		return;
 	head->id = DatumGetInt64(SpiGetDatum(0, 1, &isnull));
 	head->last_id = DatumGetInt64(SpiGetDatum(0, 2, &isnull));
-	hash = isnull ? NULL : DatumGetByteaPP(SpiGetDatum(0, 3, &isnull));
-	if (isnull || VARSIZE_ANY_EXHDR(hash) != SEAL_HASH_LEN)
+	d = SpiGetDatum(0, 3, &isnull);
+	/* (its own null flag: a NULL hash, NOT NULL dropped by hand, is that error, not a crash) */
+	hash = isnull ? NULL : DatumGetByteaPP(d);
+	if (hash == NULL || VARSIZE_ANY_EXHDR(hash) != SEAL_HASH_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("the newest seal, " INT64_FORMAT ", has no valid hash", head->id),

@@ -134,5 +134,16 @@ SQL
 check "an event with an id below every seal is seen by seal 1" "1|f|event 0 added" \
       "$(q -d ${db}_first -c "SELECT seal_id, ok, problem FROM auditlog.verify()")"
 
+# The newest seal's hash set to NULL (its NOT NULL dropped first): the next
+# seal() is the error that says so, not a crash.
+q -d ${db}_first -c "SELECT auditlog.log_event('auth.logout')" >/dev/null
+q -d ${db}_first >/dev/null 2>&1 <<'SQL'
+ALTER TABLE auditlog.seals DISABLE TRIGGER ALL;
+ALTER TABLE auditlog.seals ALTER hash DROP NOT NULL;
+UPDATE auditlog.seals SET hash = NULL WHERE id = (SELECT max(id) FROM auditlog.seals);
+SQL
+check "seal() after the newest seal's hash was set to NULL: an error, not a crash" \
+      "the newest seal, 1, has no valid hash" "$(error_of -d ${db}_first -c "SELECT auditlog.seal()")"
+
 psql -X -q -d postgres -c "DROP DATABASE $db" -c "DROP DATABASE ${db}_first" >/dev/null
 finish
