@@ -59,7 +59,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=auditlog
 # isolation tests (pg_isolation_regress, run by installcheck after REGRESS):
 # specs in test/specs, expected outputs in test/expected, results in
 # test/output_iso.
-ISOLATION = restore_live_log summary_late_commit summarize_concurrent label_first_use autonomous seal_late_commit export_feed create_partitions registered_as
+ISOLATION = restore_live_log summary_late_commit summarize_concurrent label_first_use autonomous seal_late_commit export_feed create_partitions registered_as purge_hold
 ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=auditlog
 
 PG_CONFIG ?= pg_config

@@ -156,6 +156,13 @@ ReadHolds(Purge *pg)
 {
 	Datum		d;
 
+	/*
+	 * hold() and release() write hold_store: SHARE waits for those under
+	 * way and makes new ones wait for the purge, so that no hold committed
+	 * while the purge runs is missed (a hold that returned, and its
+	 * organisation's events purged after it).
+	 */
+	SpiExec("LOCK TABLE auditlog.hold_store IN SHARE MODE", NULL, SPI_OK_UTILITY);
 	SpiExec("SELECT COALESCE(pg_catalog.array_agg(l.id), '{}'), pg_catalog.count(l.id)::pg_catalog.int4"
 			" FROM auditlog.hold_store h JOIN auditlog.labels l"
 			" ON l.kind OPERATOR(pg_catalog.=) 'o' AND l.label OPERATOR(pg_catalog.=) h.org_id",
