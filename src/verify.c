@@ -44,6 +44,8 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -708,6 +710,18 @@ auditlog_verify(PG_FUNCTION_ARGS)
 	vs.store = BeginResult(fcinfo, &vs.desc);
 	AuditConnectAsOwner(&st);
 	CheckArgs(fcinfo, &vs.from, &vs.to);
+
+	/*
+	 * Not beside a purge: a window's events and its purge records are read
+	 * by two queries, and a purge committing between them made a sound
+	 * seal look tampered with ("events added"). purge() holds this lock
+	 * exclusively; verify() waits for a purge under way, and a purge waits
+	 * for it. (On a standby, replayed purges are not held off.)
+	 */
+	if (!RecoveryInProgress())
+		SpiExec("SELECT pg_catalog.pg_advisory_xact_lock_shared("
+				"'auditlog.seal_purges'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8)",
+				NULL, SPI_OK_SELECT);
 	/* from the seal before from_seal: the first one's link is checked too */
 	SpiArg(&args, INT8OID, Int64GetDatum(vs.from));
 	SpiExec("SELECT pg_catalog.max(s.id) FROM auditlog.seals s WHERE s.id OPERATOR(pg_catalog.<) $1",
