@@ -121,6 +121,7 @@ static void LoadDict(SealReader *r, SealDict *d, const char *sql);
 static void LoadDicts(SealReader *r);
 static bool DictFind(const SealDict *d, int32 id, const char **str, int *len);
 static void PutField(StringInfo buf, const char *s, int len);
+static void PutBigint(StringInfo buf, const Datum *values, const bool *nulls, int anum);
 static void PutInt(StringInfo buf, int64 v);
 static void PutRef(StringInfo buf, const Datum *values, const bool *nulls, int anum);
 static void PutResolved(SealReader *r, SealDict *d, const Datum *values, const bool *nulls,
@@ -270,6 +271,16 @@ PutInt(StringInfo buf, int64 v)
 	PutField(buf, digits, len);
 }
 
+/* A bigint column, as decimal text, or NULL. */
+static void
+PutBigint(StringInfo buf, const Datum *values, const bool *nulls, int anum)
+{
+	if (nulls[anum - 1])
+		PutField(buf, NULL, 0);
+	else
+		PutInt(buf, DatumGetInt64(values[anum - 1]));
+}
+
 /* A dictionary id, as stored (rows_hash). */
 static void
 PutRef(StringInfo buf, const Datum *values, const bool *nulls, int anum)
@@ -370,9 +381,17 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, bool rows, Seal
 #define COL(anum)	(values[(anum) - 1])
 #define NUL(anum)	(nulls[(anum) - 1])
 	char		ts[MAXDATELEN + 1];
-	int			ts_len = TimestampText(r, DatumGetTimestampTz(COL(Anum_event_store_occurred_at)), ts);
+
+	/*
+	 * occurred_at, outcome and txid are NOT NULL; one made NULL by hand is
+	 * hashed as NULL (0x00), so that verify() sees the change, not a 0.
+	 */
+	const char *when = NUL(Anum_event_store_occurred_at) ? NULL : ts;
+	int			ts_len = when ? TimestampText(r, DatumGetTimestampTz(COL(Anum_event_store_occurred_at)), ts) : 0;
 	AuditOutcome o = DatumGetAuditOutcome(COL(Anum_event_store_outcome));
-	const char *outcome = o < AUDIT_OUTCOME_COUNT ? AuditOutcomeName(o) : "(not an outcome)";
+	const char *outcome = NUL(Anum_event_store_outcome) ? NULL :
+		o < AUDIT_OUTCOME_COUNT ? AuditOutcomeName(o) : "(not an outcome)";
+	int			outcome_len = outcome ? strlen(outcome) : 0;
 	text	   *rid = NUL(Anum_event_store_resource_id) ? NULL :
 		DatumGetTextPP(COL(Anum_event_store_resource_id));
 	char	   *addr = NUL(Anum_event_store_client_addr) ? NULL :
@@ -387,19 +406,19 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, bool rows, Seal
 	/* the view's columns, in its order */
 	resetStringInfo(c);
 	PutInt(c, d->id);
-	PutField(c, ts, ts_len);
+	PutField(c, when, ts_len);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_actor_ref);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_actor_id_ref);
 	PutResolved(r, &r->actions, values, nulls, Anum_event_store_action_ref);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_resource_type_ref);
 	PutField(c, rid ? VARDATA_ANY(rid) : NULL, rid ? VARSIZE_ANY_EXHDR(rid) : 0);
-	PutField(c, outcome, strlen(outcome));
+	PutField(c, outcome, outcome_len);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_org_ref);
 	json_at = PutDetails(c, values, nulls, &json_len);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_db_user_ref);
 	PutField(c, addr, addr ? strlen(addr) : 0);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_application_ref);
-	PutInt(c, DatumGetInt64(COL(Anum_event_store_txid)));
+	PutBigint(c, values, nulls, Anum_event_store_txid);
 	Sha256(r, c->data, c->len, d->content);
 	if (!rows)
 		return;
@@ -407,11 +426,11 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, bool rows, Seal
 	/* the stored columns, in the table's order */
 	resetStringInfo(w);
 	PutInt(w, d->id);
-	PutField(w, ts, ts_len);
-	PutInt(w, DatumGetInt64(COL(Anum_event_store_txid)));
+	PutField(w, when, ts_len);
+	PutBigint(w, values, nulls, Anum_event_store_txid);
 	for (int anum = Anum_event_store_action_ref; anum <= Anum_event_store_application_ref; anum++)
 		PutRef(w, values, nulls, anum);
-	PutField(w, outcome, strlen(outcome));
+	PutField(w, outcome, outcome_len);
 	PutField(w, addr, addr ? strlen(addr) : 0);
 	PutField(w, rid ? VARDATA_ANY(rid) : NULL, rid ? VARSIZE_ANY_EXHDR(rid) : 0);
 	PutField(w, json_at >= 0 ? c->data + json_at : NULL, json_len);

@@ -145,5 +145,28 @@ SQL
 check "seal() after the newest seal's hash was set to NULL: an error, not a crash" \
       "the newest seal, 1, has no valid hash" "$(error_of -d ${db}_first -c "SELECT auditlog.seal()")"
 
-psql -X -q -d postgres -c "DROP DATABASE $db" -c "DROP DATABASE ${db}_first" >/dev/null
+# An event's outcome (NOT NULL dropped first) set to NULL breaks its seal:
+# a NULL is hashed as NULL, not as the first outcome.
+fresh_db ${db}_null
+q -d ${db}_null -c "SELECT count(auditlog.log_event('auth.login')) FROM generate_series(1, 3)" >/dev/null
+seal_all ${db}_null
+q -d ${db}_null >/dev/null 2>&1 <<'SQL'
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT evtname FROM pg_event_trigger LOOP
+        EXECUTE format('ALTER EVENT TRIGGER %I DISABLE', t.evtname);
+    END LOOP;
+END
+$$;
+ALTER TABLE auditlog.event_store DISABLE TRIGGER ALL;
+ALTER TABLE auditlog.event_store ALTER outcome DROP NOT NULL;
+UPDATE auditlog.event_store SET outcome = NULL WHERE id = (SELECT min(id) FROM auditlog.event_store);
+SQL
+check "an outcome set to NULL breaks its seal" \
+      "1|f|event changed: the content of its events is not the one sealed" \
+      "$(q -d ${db}_null -c "SELECT seal_id, ok, problem FROM auditlog.verify()")"
+
+psql -X -q -d postgres -c "DROP DATABASE $db" -c "DROP DATABASE ${db}_first" -c "DROP DATABASE ${db}_null" >/dev/null
 finish
