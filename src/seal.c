@@ -260,14 +260,17 @@ FindGaps(const SealDigests *digests, SealFields *f)
 {
 	int			cap = 8;
 	int64		next = f->first_id;	/* the first id not seen yet */
+	bool		end_seen = false;	/* id PG_INT64_MAX seen: no id is after it */
 
 	f->ngaps = 0;
 	f->gaps = palloc(sizeof(int64) * 2 * cap);
-	for (int64 i = 0; i <= digests->n; i++)
+	for (int64 i = 0; i <= digests->n && !end_seen; i++)
 	{
-		int64		id = i < digests->n ? digests->items[i].id : f->last_id + 1;
+		/* past the last digest, the end of the range (written so as not to pass PG_INT64_MAX) */
+		bool		last = (i == digests->n);
+		int64		id = last ? f->last_id : digests->items[i].id;
 
-		if (id > next)
+		if (last ? id >= next : id > next)
 		{
 			if (f->ngaps == cap)
 			{
@@ -275,11 +278,14 @@ FindGaps(const SealDigests *digests, SealFields *f)
 				f->gaps = repalloc(f->gaps, sizeof(int64) * 2 * cap);
 			}
 			f->gaps[2 * f->ngaps] = next;
-			f->gaps[2 * f->ngaps + 1] = id - 1;
+			f->gaps[2 * f->ngaps + 1] = last ? id : id - 1;
 			f->ngaps++;
 		}
-		if (id >= next)
-			next = id + 1;
+		if (!last && id >= next)
+		{
+			end_seen = (id == PG_INT64_MAX);
+			next = end_seen ? id : id + 1;
+		}
 	}
 }
 
@@ -326,6 +332,20 @@ WriteSeal(SealReader *r, SealHead *head, int64 lo, int64 hi, const SealDigests *
 	memcpy(head->hash, hash, SEAL_HASH_LEN);
 }
 
+/* The smallest event id in (after, upto], or 0 when there is none. */
+static int64
+NextEventId(int64 after, int64 upto)
+{
+	SpiArgs		args = {0};
+
+	SpiArg(&args, INT8OID, Int64GetDatum(after));
+	SpiArg(&args, INT8OID, Int64GetDatum(upto));
+	SpiExec("SELECT pg_catalog.min(e.id) FROM auditlog.event_store e"
+			" WHERE e.id OPERATOR(pg_catalog.>) $1 AND e.id OPERATOR(pg_catalog.<=) $2",
+			&args, SPI_OK_SELECT);
+	return SpiFirstInt64(0);
+}
+
 /* ------------------------------------------------------------------------
  * exported
  * ------------------------------------------------------------------------
@@ -366,6 +386,17 @@ AuditSeal(int64 max_events)
 
 				hi = (safe - chunk >= SEAL_MAX_IDS) ? chunk + SEAL_MAX_IDS - 1 : safe;
 				SealReaderDigest(r, chunk, hi, true, &digests);
+				if (digests.n == 0 && hi < safe)
+				{
+					/*
+					 * A long run of ids without events (the sequence set
+					 * ahead): on to the next id that has one, not through
+					 * the run a chunk at a time.
+					 */
+					int64		next = NextEventId(hi, safe);
+
+					hi = (next > 0) ? next - 1 : safe;
+				}
 			}
 			if (digests.n == 0)
 				break;

@@ -168,5 +168,22 @@ check "an outcome set to NULL breaks its seal" \
       "1|f|event changed: the content of its events is not the one sealed" \
       "$(q -d ${db}_null -c "SELECT seal_id, ok, problem FROM auditlog.verify()")"
 
-psql -X -q -d postgres -c "DROP DATABASE $db" -c "DROP DATABASE ${db}_first" -c "DROP DATABASE ${db}_null" >/dev/null
+# The event sequence set far ahead (not tampering: setval is its owner's
+# right): seal() goes over the run of ids without events at once, and the
+# seal verifies; ids up to the end of the bigint range too.
+fresh_db ${db}_gap
+q -d ${db}_gap -c "SELECT auditlog.log_event('auth.login')" \
+      -c "SELECT setval('auditlog.event_store_id_seq', 4000000000000000000)" \
+      -c "SELECT count(auditlog.log_event('auth.login')) FROM generate_series(1, 2)" >/dev/null
+check "seal() over 4e18 ids without events: at once, one seal of three events" "3" \
+      "$(timeout 60 psql -X -q -At -d ${db}_gap -c "SELECT auditlog.seal()")"
+q -d ${db}_gap -c "SELECT setval('auditlog.event_store_id_seq', 9223372036854775805)" \
+      -c "SELECT auditlog.log_event('auth.logout')" >/dev/null
+q -d ${db}_gap -c "BEGIN" -c "SELECT auditlog.log_event('auth.logout')" -c "ROLLBACK" >/dev/null
+check "and up to the last bigint, with a rolled-back id at the end as its gap" "4|true" \
+      "$(timeout 60 psql -X -q -At -d ${db}_gap -c "SELECT auditlog.seal()" \
+           -c "SELECT (SELECT sum(events) FROM auditlog.seals) || '|' || bool_and(ok) FROM auditlog.verify()" | tail -1)"
+
+psql -X -q -d postgres -c "DROP DATABASE $db" -c "DROP DATABASE ${db}_first" -c "DROP DATABASE ${db}_null" \
+     -c "DROP DATABASE ${db}_gap" >/dev/null
 finish
