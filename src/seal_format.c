@@ -121,9 +121,8 @@ static void LoadDict(SealReader *r, SealDict *d, const char *sql);
 static void LoadDicts(SealReader *r);
 static bool DictFind(const SealDict *d, int32 id, const char **str, int *len);
 static void PutField(StringInfo buf, const char *s, int len);
-static void PutBigint(StringInfo buf, const Datum *values, const bool *nulls, int anum);
+static void PutNumber(StringInfo buf, const Datum *values, const bool *nulls, int anum, bool wide);
 static void PutInt(StringInfo buf, int64 v);
-static void PutRef(StringInfo buf, const Datum *values, const bool *nulls, int anum);
 static void PutResolved(SealReader *r, SealDict *d, const Datum *values, const bool *nulls,
 						int anum);
 static int	PutDetails(StringInfo buf, const Datum *values, const bool *nulls, int *len);
@@ -271,24 +270,14 @@ PutInt(StringInfo buf, int64 v)
 	PutField(buf, digits, len);
 }
 
-/* A bigint column, as decimal text, or NULL. */
+/* A number column (bigint, or int4 when !wide: a dictionary id as stored), or NULL. */
 static void
-PutBigint(StringInfo buf, const Datum *values, const bool *nulls, int anum)
+PutNumber(StringInfo buf, const Datum *values, const bool *nulls, int anum, bool wide)
 {
 	if (nulls[anum - 1])
 		PutField(buf, NULL, 0);
 	else
-		PutInt(buf, DatumGetInt64(values[anum - 1]));
-}
-
-/* A dictionary id, as stored (rows_hash). */
-static void
-PutRef(StringInfo buf, const Datum *values, const bool *nulls, int anum)
-{
-	if (nulls[anum - 1])
-		PutField(buf, NULL, 0);
-	else
-		PutInt(buf, DatumGetInt32(values[anum - 1]));
+		PutInt(buf, wide ? DatumGetInt64(values[anum - 1]) : DatumGetInt32(values[anum - 1]));
 }
 
 /*
@@ -418,7 +407,7 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, bool rows, Seal
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_db_user_ref);
 	PutField(c, addr, addr ? strlen(addr) : 0);
 	PutResolved(r, &r->labels, values, nulls, Anum_event_store_application_ref);
-	PutBigint(c, values, nulls, Anum_event_store_txid);
+	PutNumber(c, values, nulls, Anum_event_store_txid, true);
 	Sha256(r, c->data, c->len, d->content);
 	if (!rows)
 		return;
@@ -427,9 +416,9 @@ DigestRow(SealReader *r, const Datum *values, const bool *nulls, bool rows, Seal
 	resetStringInfo(w);
 	PutInt(w, d->id);
 	PutField(w, when, ts_len);
-	PutBigint(w, values, nulls, Anum_event_store_txid);
+	PutNumber(w, values, nulls, Anum_event_store_txid, true);
 	for (int anum = Anum_event_store_action_ref; anum <= Anum_event_store_application_ref; anum++)
-		PutRef(w, values, nulls, anum);
+		PutNumber(w, values, nulls, anum, false);
 	PutField(w, outcome, outcome_len);
 	PutField(w, addr, addr ? strlen(addr) : 0);
 	PutField(w, rid ? VARDATA_ANY(rid) : NULL, rid ? VARSIZE_ANY_EXHDR(rid) : 0);

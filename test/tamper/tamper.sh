@@ -110,13 +110,16 @@ seal_all $db
 check "a seal made after the changes is ok" "t" \
       "$(q -d $db -c "SELECT ok FROM auditlog.verify() ORDER BY seal_id DESC LIMIT 1")"
 
-# An event forged below the first seal's first id breaks seal 1.
-fresh_db ${db}_first
-q -d ${db}_first -c "SELECT count(auditlog.log_event('auth.login')) FROM generate_series(1, 3)" >/dev/null
-seal_all ${db}_first
-q -d ${db}_first >/dev/null <<'SQL'
--- (with the event triggers on, the DDL guard would put the restore
--- triggers back at once)
+# sealed_db DB: a new database with three events, sealed
+sealed_db() {
+    fresh_db "$1"
+    q -d "$1" -c "SELECT count(auditlog.log_event('auth.login')) FROM generate_series(1, 3)" >/dev/null
+    seal_all "$1"
+}
+# behind_guards DB < SQL: the SQL with the event triggers (the DDL guard
+# would put the restore triggers back at once) and event_store's triggers off
+behind_guards() {
+    { cat <<'SQL'
 DO $$
 DECLARE
     t record;
@@ -127,6 +130,13 @@ BEGIN
 END
 $$;
 ALTER TABLE auditlog.event_store DISABLE TRIGGER ALL;
+SQL
+      cat; } | q -d "$1" >/dev/null
+}
+
+# An event forged below the first seal's first id breaks seal 1.
+sealed_db ${db}_first
+behind_guards ${db}_first <<'SQL'
 INSERT INTO auditlog.event_store SELECT 0, occurred_at, txid, action_ref, actor_ref, actor_id_ref,
        resource_type_ref, org_ref, db_user_ref, application_ref, outcome, client_addr, resource_id, details
   FROM auditlog.event_store WHERE id = 1;
@@ -147,20 +157,8 @@ check "seal() after the newest seal's hash was set to NULL: an error, not a cras
 
 # An event's outcome (NOT NULL dropped first) set to NULL breaks its seal:
 # a NULL is hashed as NULL, not as the first outcome.
-fresh_db ${db}_null
-q -d ${db}_null -c "SELECT count(auditlog.log_event('auth.login')) FROM generate_series(1, 3)" >/dev/null
-seal_all ${db}_null
-q -d ${db}_null >/dev/null 2>&1 <<'SQL'
-DO $$
-DECLARE
-    t record;
-BEGIN
-    FOR t IN SELECT evtname FROM pg_event_trigger LOOP
-        EXECUTE format('ALTER EVENT TRIGGER %I DISABLE', t.evtname);
-    END LOOP;
-END
-$$;
-ALTER TABLE auditlog.event_store DISABLE TRIGGER ALL;
+sealed_db ${db}_null
+behind_guards ${db}_null <<'SQL'
 ALTER TABLE auditlog.event_store ALTER outcome DROP NOT NULL;
 UPDATE auditlog.event_store SET outcome = NULL WHERE id = (SELECT min(id) FROM auditlog.event_store);
 SQL
