@@ -367,31 +367,29 @@ AuditTakeMaintenanceLock(void)
 void
 AuditNoteNoExtension(void)
 {
-	int			slot = -1;
+	int			own = -1;
+	int			free_slot = -1;
 	int			oldest = -1;
+	int			slot;
 	TimestampTz now = GetCurrentTimestamp();
 
 	if (shared == NULL)
 		return;
 	SpinLockAcquire(&shared->mutex);
-	for (int i = 0; i < MAX_KNOWN_DATABASES && slot < 0; i++)
+	/* its own entry, else a free one, else the oldest (a database seen long ago, maybe dropped since) */
+	for (int i = 0; i < MAX_KNOWN_DATABASES && own < 0; i++)
 	{
 		if (shared->db[i].dboid == MyDatabaseId)
-			slot = i;
-	}
-	/* else a free entry, else the oldest (a database seen long ago, maybe dropped since) */
-	for (int i = 0; i < MAX_KNOWN_DATABASES && slot < 0; i++)
-	{
-		if (!OidIsValid(shared->db[i].dboid))
-			slot = i;
-	}
-	for (int i = 0; i < MAX_KNOWN_DATABASES && slot < 0; i++)
-	{
-		if (oldest < 0 || shared->db[i].no_extension_at < shared->db[oldest].no_extension_at)
+			own = i;
+		else if (!OidIsValid(shared->db[i].dboid))
+		{
+			if (free_slot < 0)
+				free_slot = i;
+		}
+		else if (oldest < 0 || shared->db[i].no_extension_at < shared->db[oldest].no_extension_at)
 			oldest = i;
 	}
-	if (slot < 0)
-		slot = oldest;
+	slot = own >= 0 ? own : free_slot >= 0 ? free_slot : oldest;
 	shared->db[slot].dboid = MyDatabaseId;
 	shared->db[slot].no_extension_at = now;
 	SpinLockRelease(&shared->mutex);

@@ -54,6 +54,7 @@ static bool ClientAttach(void);
 static bool StartWriter(void);
 static bool EnsureWriter(bool start);
 static WriterSlot *ClaimSlot(void);
+static void OfferRequest(WriterSlot *slot, uint32 kind, const StringInfoData *buf);
 static bool WaitDone(WriterSlot *slot);
 static bool EventWasWritten(int64 id);
 static void RaiseSlotError(WriterSlot *slot);
@@ -205,6 +206,20 @@ ClaimSlot(void)
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}
+}
+
+/* Puts a request in a claimed slot and wakes the writer. */
+static void
+OfferRequest(WriterSlot *slot, uint32 kind, const StringInfoData *buf)
+{
+	slot->client = MyProc->pgprocno;
+	slot->kind = kind;
+	slot->len = buf->len;
+	slot->written_id = 0;
+	memcpy(slot->data, buf->data, buf->len);
+	pg_write_barrier();
+	pg_atomic_write_u32(&slot->state, SLOT_REQUESTED);
+	SetLatch(&GetPGProcByNumber(client_ws->procno)->procLatch);
 }
 
 /*
@@ -431,15 +446,7 @@ AuditWriteAutonomous(AuditEvent *ev)
 					 errdetail("The event was not written: every one of its %d slots stayed busy for %d s.",
 							   WRITER_SLOTS, CALLER_WAIT_MS / 1000),
 					 errhint("Call again, or log the event with auditlog.log_event().")));
-		slot->client = MyProc->pgprocno;
-		slot->kind = REQ_EVENT;
-		slot->len = buf.len;
-		slot->written_id = 0;
-		memcpy(slot->data, buf.data, buf.len);
-		pg_write_barrier();
-		pg_atomic_write_u32(&slot->state, SLOT_REQUESTED);
-		SetLatch(&GetPGProcByNumber(client_ws->procno)->procLatch);
-
+		OfferRequest(slot, REQ_EVENT, &buf);
 		if (WaitDone(slot))
 			break;
 		/* the writer stopped: had it taken the request? */
@@ -494,13 +501,7 @@ AuditResolveAutonomous(char kind, const char *label, bool *done)
 	initStringInfo(&buf);
 	pq_sendbyte(&buf, kind);
 	WriterPutString(&buf, label);
-	slot->client = MyProc->pgprocno;
-	slot->kind = REQ_LABEL;
-	slot->len = buf.len;
-	memcpy(slot->data, buf.data, buf.len);
-	pg_write_barrier();
-	pg_atomic_write_u32(&slot->state, SLOT_REQUESTED);
-	SetLatch(&GetPGProcByNumber(client_ws->procno)->procLatch);
+	OfferRequest(slot, REQ_LABEL, &buf);
 	if (!WaitDone(slot))
 	{
 		ClientDetach();
