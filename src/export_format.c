@@ -13,10 +13,10 @@
  * (3002) Logon and Logoff; <type>.create, .read, .update, .delete (and
  * .truncate) are API Activity (6003) Create, Read, Update, Delete, auth.*
  * ones included (DESIGN maps every *.create so); the other auth.* actions
- * are Authentication Other, any other action API Activity Other (99). The README's table lists every field. The lines carry the
- * ids, not their captions (class_name, activity_name, ...), which OCSF
- * makes optional: they follow from the ids, and would make every line a
- * third longer.
+ * are Authentication Other, any other action API Activity Other (99). The
+ * README's table lists every field. The lines carry the ids, not their
+ * captions (class_name, activity_name, ...), which OCSF makes optional:
+ * they follow from the ids, and would make every line a third longer.
  *
  *-------------------------------------------------------------------------
  */

@@ -70,6 +70,7 @@ static bool LockSealState(AuditHorizon *pending);
 static void RecordPending(const AuditHorizon *before, const AuditHorizon *after);
 static void ReadHead(SealHead *head);
 static Datum HashDatum(const uint8 *hash);
+static void AddGap(SealFields *f, int *cap, int64 a, int64 b);
 static void FindGaps(const SealDigests *digests, SealFields *f);
 static void WriteSeal(SealReader *r, SealHead *head, int64 lo, int64 hi,
 					  const SealDigests *digests);
@@ -254,6 +255,20 @@ HashDatum(const uint8 *hash)
 	return PointerGetDatum(b);
 }
 
+/* Adds the run [a, b] to a seal's gaps (*cap: their room). */
+static void
+AddGap(SealFields *f, int *cap, int64 a, int64 b)
+{
+	if (f->ngaps == *cap)
+	{
+		*cap *= 2;
+		f->gaps = repalloc(f->gaps, sizeof(int64) * 2 * *cap);
+	}
+	f->gaps[2 * f->ngaps] = a;
+	f->gaps[2 * f->ngaps + 1] = b;
+	f->ngaps++;
+}
+
 /* The ids of [f->first_id, f->last_id] that have no event, as runs. */
 static void
 FindGaps(const SealDigests *digests, SealFields *f)
@@ -264,29 +279,21 @@ FindGaps(const SealDigests *digests, SealFields *f)
 
 	f->ngaps = 0;
 	f->gaps = palloc(sizeof(int64) * 2 * cap);
-	for (int64 i = 0; i <= digests->n && !end_seen; i++)
+	for (int64 i = 0; i < digests->n && !end_seen; i++)
 	{
-		/* past the last digest, the end of the range (written so as not to pass PG_INT64_MAX) */
-		bool		last = (i == digests->n);
-		int64		id = last ? f->last_id : digests->items[i].id;
+		int64		id = digests->items[i].id;
 
-		if (last ? id >= next : id > next)
-		{
-			if (f->ngaps == cap)
-			{
-				cap *= 2;
-				f->gaps = repalloc(f->gaps, sizeof(int64) * 2 * cap);
-			}
-			f->gaps[2 * f->ngaps] = next;
-			f->gaps[2 * f->ngaps + 1] = last ? id : id - 1;
-			f->ngaps++;
-		}
-		if (!last && id >= next)
+		if (id > next)
+			AddGap(f, &cap, next, id - 1);
+		if (id >= next)
 		{
 			end_seen = (id == PG_INT64_MAX);
 			next = end_seen ? id : id + 1;
 		}
 	}
+	/* the run after the last event (next never passes PG_INT64_MAX) */
+	if (!end_seen && next <= f->last_id)
+		AddGap(f, &cap, next, f->last_id);
 }
 
 /* Seals the events of [lo, hi] (their digests), chained to *head, which it becomes. */
