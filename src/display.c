@@ -54,6 +54,62 @@ SpaceLength(const unsigned char *p, const unsigned char *end)
 }
 
 /*
+ * Length in bytes of the character at p (before end). In a SQL_ASCII
+ * database, whose bytes the server does not interpret, a valid UTF-8
+ * sequence counts as one character, so that an initial is never cut in
+ * the middle of one (names there are UTF-8 nearly always).
+ */
+static int
+CharLength(const unsigned char *p, const unsigned char *end)
+{
+	int			n;
+
+	if (*p < 0x80)
+		return 1;
+	if (GetDatabaseEncoding() == PG_SQL_ASCII)
+	{
+		n = pg_utf_mblen(p);
+		return (n <= end - p && pg_utf8_islegal(p, n)) ? n : 1;
+	}
+	return Min(pg_mblen((const char *) p), end - p);
+}
+
+/*
+ * True when the character at p is a combining mark that belongs to the
+ * character before it (U+0300..U+036F, U+1AB0..U+1AFF, U+1DC0..U+1DFF,
+ * U+20D0..U+20FF, U+FE20..U+FE2F): a name typed or pasted decomposed
+ * ("E" and U+0301 for U+00C9) keeps its accent in the initial.
+ */
+static bool
+IsCombiningMark(const unsigned char *p, const unsigned char *end)
+{
+	pg_wchar	c;
+	int			n;
+
+	if (*p < 0x80 || (GetDatabaseEncoding() != PG_UTF8 &&
+					  GetDatabaseEncoding() != PG_SQL_ASCII))
+		return false;
+	n = pg_utf_mblen(p);
+	if (n < 2 || n > end - p || !pg_utf8_islegal(p, n))
+		return false;
+	c = utf8_to_unicode(p);
+	return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+		(c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
+		(c >= 0xFE20 && c <= 0xFE2F);
+}
+
+/* Appends the initial at p: its character and the combining marks after it. */
+static void
+AppendInitial(StringInfo buf, const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p + CharLength(p, end);
+
+	while (q < end && IsCombiningMark(q, end))
+		q += CharLength(q, end);
+	appendBinaryStringInfo(buf, (const char *) p, q - p);
+}
+
+/*
  * The collation to upper-case initials with: the argument's, unless it
  * knows only ASCII (C, POSIX), in which case ICU's root locale when the
  * server has it, so that an accented initial (U+00E9) still becomes U+00C9.
@@ -85,8 +141,9 @@ PG_FUNCTION_INFO_V1(auditlog_initials);
  * of the first and of the last word, upper-cased ("JD" for "John Doe", "S"
  * for "system"). Words are separated by white space; a word's initial is
  * its first character that is no ASCII punctuation, so '"Jo" (Admin)'
- * gives "JA", and a word of punctuation alone ("-") does not count. A name
- * with no word gives ''.
+ * gives "JA", and a word of punctuation alone ("-") does not count; an
+ * initial keeps the combining marks that follow it. A name with no word
+ * gives ''.
  */
 Datum
 auditlog_initials(PG_FUNCTION_ARGS)
@@ -111,7 +168,7 @@ auditlog_initials(PG_FUNCTION_ARGS)
 		{
 			if (initial == NULL && !(*p < 0x80 && ispunct(*p)))
 				initial = p;
-			p += pg_mblen((const char *) p);
+			p += CharLength(p, end);
 		}
 		if (initial)
 		{
@@ -124,11 +181,9 @@ auditlog_initials(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	if (first)
-		appendBinaryStringInfo(&buf, (const char *) first,
-							   Min(pg_mblen((const char *) first), end - first));
+		AppendInitial(&buf, first, end);
 	if (last)
-		appendBinaryStringInfo(&buf, (const char *) last,
-							   Min(pg_mblen((const char *) last), end - last));
+		AppendInitial(&buf, last, end);
 	letters = cstring_to_text_with_len(buf.data, buf.len);
 	if (buf.len == 0)
 		PG_RETURN_TEXT_P(letters);

@@ -8,6 +8,25 @@ SELECT n AS name, auditlog.initials(n) AS initials
                ('Madonna'), ('  ada   lovelace '), ('Zoë Ångström'), ('"Jo" (Admin)'),
                (''), ('   ')) AS t(n);
 SELECT auditlog.initials(NULL) IS NULL AS strict;
+-- A name typed decomposed (E and U+0301 for U+00C9) keeps the accent: an
+-- initial takes the combining marks that follow its letter.
+SELECT auditlog.initials(E'E\u0301mile Zola') = E'E\u0301Z' AS decomposed,
+       auditlog.initials(E'e\u0301mile o\u0308zil') = E'E\u0301O\u0308' AS decomposed_lower,
+       auditlog.initials(E'q\u0303 x') = E'Q\u0303X' AS no_precomposed_form;
+-- In a SQL_ASCII database the server does not know the bytes' encoding: a
+-- UTF-8 character is still taken whole, never cut to its first byte.
+CREATE DATABASE regression_display_sqlascii ENCODING 'SQL_ASCII'
+    LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+SELECT pg_catalog.current_database() AS regress_db \gset
+\c regression_display_sqlascii
+CREATE EXTENSION auditlog;
+SELECT pg_catalog.encode(pg_catalog.convert_to(auditlog.initials(pg_catalog.convert_from(b, 'SQL_ASCII')),
+                                               'SQL_ASCII'), 'hex') AS initials_hex
+  FROM (VALUES ('\xc3a96c6f64696520647572616e64'::bytea),   -- 'élodie durand'
+               ('\x45cc816d696c65205a6f6c61'),              -- 'E', U+0301, 'mile Zola'
+               ('\xff6d696c65205a6f6c61')) AS t(b);         -- no UTF-8: byte by byte
+\c :regress_db
+DROP DATABASE regression_display_sqlascii;
 
 -- format_time(timestamptz): as the audit log shows times, in the session's
 -- time zone, to the second.
