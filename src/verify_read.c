@@ -24,6 +24,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "utils/timestamp.h"
 
 #include "seal_format.h"
@@ -131,7 +132,13 @@ ReadPurgeRow(SealPurge *sp, int64 events, bytea *removed)
 
 	if (events < 1)
 		sp->malformed = "it removes no event";
-	sp->events += events;
+	/* a forged count must not wrap the sum around to a plausible one */
+	if (pg_add_s64_overflow(sp->events, events, &sp->events))
+	{
+		sp->malformed = "it removes more events than a seal can hold";
+		sp->events = PG_INT64_MAX;
+		return;
+	}
 	if (removed == NULL)
 	{
 		sp->whole = true;

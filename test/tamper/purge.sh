@@ -97,5 +97,17 @@ check "a deleted purge record shows its events as removed" \
       "1|f|10 events removed:" \
       "$(q -d $db -c "SELECT seal_id, ok, split_part(problem, ' ', 1) || ' ' || split_part(problem, ' ', 2) || ' ' || split_part(problem, ' ', 3) FROM auditlog.verify(1, 1)")"
 
+# Seal 3's events deleted, and purge records forged whose counts add up to
+# its 20 only past the largest bigint: (2^63 - 1) * 2 + 22 wraps to 20.
+unguard "DELETE FROM auditlog.event_store e
+          WHERE e.id BETWEEN (SELECT first_id FROM auditlog.seals WHERE id = 3)
+                         AND (SELECT last_id FROM auditlog.seals WHERE id = 3);
+         INSERT INTO auditlog.seal_purges VALUES (3, -3, 9223372036854775807, NULL),
+                                                 (3, -2, 9223372036854775807, NULL),
+                                                 (3, -1, 22, NULL);"
+check "forged purge counts that wrap around break their seal" \
+      "3|f|purge record edited: it removes more events than a seal can hold" \
+      "$(q -d $db -c "SELECT seal_id, ok, problem FROM auditlog.verify(3, 3)")"
+
 q -d postgres -c "DROP DATABASE $db" >/dev/null
 finish
