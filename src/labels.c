@@ -263,9 +263,21 @@ EnsureCache(void)
 }
 
 /*
+ * The snapshot a dictionary is read with: the latest one, so that a row
+ * committed by anyone, or written by us, is found (a writer must not add a
+ * string twice). A parallel query may not take one (PostgreSQL refuses
+ * during a parallel operation); it only reads, and needs no row its
+ * snapshot does not see: the events it can see have their strings in it.
+ */
+static Snapshot
+DictionarySnapshot(void)
+{
+	return RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
+}
+
+/*
  * Looks a string up in its table through the unique index, with the latest
- * snapshot: a row committed by anyone, or written by us, is found. Returns
- * 0 when absent (ids start at 1).
+ * snapshot (DictionarySnapshot). Returns 0 when absent (ids start at 1).
  */
 static int32
 LookupRow(char kind, const char *str)
@@ -291,7 +303,7 @@ LookupRow(char kind, const char *str)
 	keys[nkeys].sk_collation = C_COLLATION_OID;
 	nkeys++;
 
-	snap = RegisterSnapshot(GetLatestSnapshot());
+	snap = DictionarySnapshot();
 	scan = systable_beginscan_ordered(rel, idx, snap, nkeys, keys);
 	tup = systable_getnext_ordered(scan, ForwardScanDirection);
 	if (HeapTupleIsValid(tup))
@@ -341,8 +353,8 @@ InsertRow(char kind, const char *str)
 }
 
 /*
- * Reads the text of an id from its table through the primary key, with the
- * latest snapshot; NULL when there is no such row. Allocated in text_cxt.
+ * Reads the text of an id from its table through the primary key, with
+ * DictionarySnapshot(); NULL when there is no such row. Allocated in text_cxt.
  */
 static char *
 FetchText(bool action, int32 id)
@@ -359,7 +371,7 @@ FetchText(bool action, int32 id)
 	idx = index_open(AuditRelid(action ? AREL_ACTION_TYPES_PKEY : AREL_LABELS_PKEY), AccessShareLock);
 	/* the id is the first column of both tables and of both keys */
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(id));
-	snap = RegisterSnapshot(GetLatestSnapshot());
+	snap = DictionarySnapshot();
 	scan = systable_beginscan_ordered(rel, idx, snap, 1, &key);
 	tup = systable_getnext_ordered(scan, ForwardScanDirection);
 	if (HeapTupleIsValid(tup))

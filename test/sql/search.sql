@@ -222,6 +222,22 @@ SELECT * FROM pg_temp.disagreements('Europe/Paris');
 SELECT * FROM pg_temp.disagreements('America/New_York');
 SELECT * FROM pg_temp.disagreements('Asia/Kolkata');
 
+-- The read functions are PARALLEL SAFE: run in a parallel worker (the whole
+-- query in one, with force_parallel_mode), they read the dictionaries with
+-- the worker's snapshot and agree with the leader.
+SELECT f.actor AS par_actor, f.action AS par_action,
+       (SELECT count(*) FROM auditlog.search(actor => f.actor, action => f.action, page_size => 50)) AS par_page,
+       auditlog.event_count(actor => f.actor, action => f.action) AS par_events,
+       (SELECT count(*) FROM auditlog.filter_options()) AS par_options
+  FROM filter_sets f WHERE f.actor IS NOT NULL AND f.action IS NOT NULL ORDER BY f.n LIMIT 1 \gset
+SET force_parallel_mode = on;
+SELECT count(*) = :par_page AS same_page_in_parallel
+  FROM auditlog.search(actor => :'par_actor', action => :'par_action', page_size => 50);
+SELECT auditlog.event_count(actor => :'par_actor', action => :'par_action') = :par_events AS same_count_in_parallel;
+SELECT count(*) = :par_options AS same_options_in_parallel FROM auditlog.filter_options();
+SELECT count(*) AS newest_page_in_parallel FROM auditlog.search(page_size => 50);
+RESET force_parallel_mode;
+
 \c :regress_db
 SET client_min_messages = warning;
 DROP DATABASE auditlog_regress_search;
