@@ -21,6 +21,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_trigger.h"
@@ -59,6 +60,7 @@ static TriggerCondition FindTrigger(Oid relid, const char *name, bool row);
 static void CheckTrigger(StringInfo problems, Oid relid, const char *name, bool row);
 static void CheckRules(StringInfo problems, Oid relid);
 static void AddProblem(StringInfo problems, const char *problem);
+static void CheckResourceId(StringInfo problems, Oid registered);
 
 /* Appends one problem to the list. */
 static void
@@ -157,6 +159,60 @@ CheckRules(StringInfo problems, Oid relid)
 }
 
 /*
+ * Adds that a registered table's rows have no resource id: registered
+ * without an id_column, it has no primary key any more (dropped, or its
+ * id_column was dropped). Its events would all be on no resource. Not a
+ * problem of a table that is not registered. The registry is read with the
+ * catalog snapshot: it sees what the command at hand changed, also in a
+ * parallel query.
+ */
+static void
+CheckResourceId(StringInfo problems, Oid registered)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		by_primary_key = false;
+
+	rel = table_open(AuditRelid(AREL_REGISTRY), AccessShareLock);
+	AuditCheckNatts(rel, Natts_registry);
+	ScanKeyInit(&key, Anum_registry_tbl, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(registered));
+	scan = systable_beginscan(rel, AuditRelid(AREL_REGISTRY_PKEY), true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+
+		(void) heap_getattr(tup, Anum_registry_id_column, RelationGetDescr(rel), &isnull);
+		by_primary_key = isnull;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!by_primary_key)
+		return;
+
+	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(registered));
+	scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_PRIMARY)
+		{
+			by_primary_key = false;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (by_primary_key)
+		AddProblem(problems, psprintf("%s has no primary key and no id_column: its rows have no resource id",
+									  QualifiedRelationName(registered)));
+}
+
+/*
  * Why changes to a registered table (or to one of its partitions) would not
  * all be events, or NULL when they would.
  */
@@ -180,6 +236,7 @@ AuditingProblem(Oid registered)
 		CheckTrigger(&problems, relid, "auditlog_stmt", false);
 		CheckRules(&problems, relid);
 	}
+	CheckResourceId(&problems, registered);
 	return problems.len > 0 ? problems.data : NULL;
 }
 

@@ -147,13 +147,29 @@ AuditCheckResourceId(const char *value)
 
 /*
  * Errors unless a resource type can name actions (<type>.create, ...):
- * one lower-case word. 'table_name' is given when the type defaults to the
+ * one lower-case word, short enough for its actions to fit in a label, and
+ * not "auditlog" (whose actions record what auditlog does, and which
+ * log_event refuses for that reason). 'table_name' is given when the type defaults to the
  * table's name, so that the error says where the bad word came from.
  */
 void
 AuditCheckResourceType(const char *resource_type, const char *table_name)
 {
-	if (AuditWordIsValid(resource_type) && strlen(resource_type) <= AUDIT_MAX_RESOURCE_TYPE)
+	if (AuditWordIsValid(resource_type) && strlen(resource_type) > AUDIT_MAX_RESOURCE_TYPE)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("resource_type is longer than %d bytes", AUDIT_MAX_RESOURCE_TYPE),
+				 errdetail("Its actions, such as <resource_type>.truncate, must fit in %d bytes.",
+						   AUDIT_MAX_LABEL),
+				 errhint("Pass resource_type => a word of at most %d bytes (it is %zu).",
+						 AUDIT_MAX_RESOURCE_TYPE, strlen(resource_type))));
+	if (strcmp(resource_type, "auditlog") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("resource type \"auditlog\" is auditlog's own"),
+				 errdetail("Actions named auditlog.* record what auditlog does, such as a purge or a hold."),
+				 errhint("Pass resource_type => another word, such as resource_type => 'audit_entry'.")));
+	if (AuditWordIsValid(resource_type))
 		return;
 	if (table_name)
 		ereport(ERROR,

@@ -6,7 +6,7 @@
 -- in registered_tables (and a WARNING); inheritance parents are registered
 -- only with their children.
 BEGIN;
-SELECT plan(35);
+SELECT plan(41);
 
 \ir setup/common.sql
 \ir setup/roles.sql
@@ -150,6 +150,45 @@ SELECT results_eq(
 SELECT auditlog.register_table('tap_off_doc');
 SELECT ok((SELECT active FROM auditlog.registered_tables WHERE table_name = 'tap_off_doc'::regclass),
           'and registering again audits the table again');
+SET LOCAL client_min_messages = warning;
+
+---------------------------------------------------------------------------
+-- The resource id: a table registered by its primary key keeps one, and
+-- one registered with an id_column keeps that column. Without either
+-- every row's events would be on no resource.
+---------------------------------------------------------------------------
+CREATE TABLE tap_off_key (id int PRIMARY KEY, v text);
+CREATE TABLE tap_off_code (code text NOT NULL UNIQUE, v text);
+ALTER TABLE tap_off_key OWNER TO auditlog_tap_off_owner;
+ALTER TABLE tap_off_code OWNER TO auditlog_tap_off_owner;
+SELECT auditlog.register_table('tap_off_key');
+SELECT auditlog.register_table('tap_off_code', id_column => 'code');
+SET LOCAL ROLE auditlog_tap_off_owner;
+SELECT is(pg_temp.error_of($$ALTER TABLE tap_off_key DROP CONSTRAINT tap_off_key_pkey$$),
+          jsonb_build_object(
+              'sqlstate', '42501',
+              'message', 'permission denied to switch off auditing of table public.tap_off_key',
+              'detail', 'After this ALTER TABLE, public.tap_off_key has no primary key and no id_column: its rows have no resource id.',
+              'hint', 'Only a superuser may do that; auditlog.unregister_table(''public.tap_off_key'') stops auditing the table on purpose.'),
+          'the owner cannot drop the primary key that makes the resource ids');
+SELECT throws_ok($$ALTER TABLE tap_off_code DROP COLUMN code$$, '42501',
+                 'permission denied to switch off auditing of table public.tap_off_code',
+                 'nor the id_column');
+SELECT lives_ok($$ALTER TABLE tap_off_key DROP CONSTRAINT tap_off_key_pkey, ADD PRIMARY KEY (id, v)$$,
+                'a primary key replaced in the same command is one');
+RESET ROLE;
+SET LOCAL client_min_messages = error;
+ALTER TABLE tap_off_code DROP COLUMN code;
+SELECT is((SELECT problem FROM auditlog.registered_tables WHERE table_name = 'tap_off_code'::regclass),
+          'public.tap_off_code has no primary key and no id_column: its rows have no resource id',
+          'done by a superuser, registered_tables says why it is inactive');
+SELECT ok(EXISTS (SELECT FROM tap_events WHERE action = 'auditlog.auditing_off'
+                     AND details->>'table' = 'public.tap_off_code'),
+          'and it is an event auditlog.auditing_off');
+ALTER TABLE tap_off_code ADD PRIMARY KEY (v);
+SELECT auditlog.register_table('tap_off_code');
+SELECT ok((SELECT active FROM auditlog.registered_tables WHERE table_name = 'tap_off_code'::regclass),
+          'registered again by its new primary key, it is audited again');
 SET LOCAL client_min_messages = warning;
 
 ---------------------------------------------------------------------------
