@@ -118,6 +118,21 @@ ParseRetention(const char *value, Interval *out)
 	return true;
 }
 
+/*
+ * Whether now() - retention is a timestamp (after 4714 BC), with a year to
+ * spare: the span is taken with months of their average length, which a
+ * calendar's months differ from by days over a long interval. A setting
+ * that failed here would make every round of the worker fail.
+ */
+static bool
+RetentionFits(const Interval *iv, TimestampTz now)
+{
+	double		span = (double) iv->time + (double) iv->day * USECS_PER_DAY +
+		(double) iv->month * (DAYS_PER_YEAR / MONTHS_PER_YEAR) * USECS_PER_DAY;
+
+	return span < (double) now - (double) MIN_TIMESTAMP - DAYS_PER_YEAR * USECS_PER_DAY;
+}
+
 /* ------------------------------------------------------------------------
  * exported
  * ------------------------------------------------------------------------
@@ -140,6 +155,11 @@ AuditRetentionCheck(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("auditlog.retention must be a positive interval, such as '13 months'.");
 		return false;
 	}
+	if (!RetentionFits(&iv, GetCurrentTimestamp()))
+	{
+		GUC_check_errdetail("auditlog.retention reaches back before the first timestamp (4714 BC): keep events for fewer years, or set it empty to keep every event.");
+		return false;
+	}
 	return true;
 }
 
@@ -154,7 +174,7 @@ AuditRetentionStep(void)
 	bool		due;
 
 	if (auditlog_retention == NULL || auditlog_retention[0] == '\0' || now < retry_at ||
-		!ParseRetention(auditlog_retention, &iv) ||
+		!ParseRetention(auditlog_retention, &iv) || !RetentionFits(&iv, now) ||
 		!OidIsValid(get_relname_relid("retention_state", AuditSchemaOid())))
 		return false;
 	AuditConnectAsOwner(&st);

@@ -30,3 +30,12 @@ SELECT auditlog.log_event('settings.check');
 
 -- What was written: only the events whose actor and organisation were right.
 SELECT actor, actor_id, org_id FROM auditlog.events WHERE action = 'settings.check' ORDER BY id;
+
+-- auditlog.retention: an interval reaching back before the first timestamp
+-- (4714 BC) is refused when set, not left to fail every round of the
+-- maintenance worker; one that fits is taken.
+SET auditlog.retention = '6800 years';
+SET auditlog.retention = '178000000 years';
+SET auditlog.retention = '6000 years';
+SHOW auditlog.retention;
+RESET auditlog.retention;
