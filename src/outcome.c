@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 
 #include "outcome.h"
+#include "validate.h"
 
 /* Names in sort order; the index is the stored byte. */
 static const char *const outcome_names[AUDIT_OUTCOME_COUNT] = {
@@ -44,7 +45,7 @@ OutcomeFromName(const char *str)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type auditlog.outcome: \"%s\"", str),
+			 errmsg("invalid input syntax for type auditlog.outcome: \"%s\"", AuditClip(str, AUDIT_CLIP)),
 			 errhint("Valid outcomes are success, failure and denied.")));
 	pg_unreachable();
 }

@@ -488,7 +488,8 @@ auditlog_unset_tenant(PG_FUNCTION_ARGS)
 				&args, SPI_OK_DELETE) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("role \"%s\" is not a tenant", RoleName(role)),
+				 OidIsValid(role) ? errmsg("role \"%s\" is not a tenant", RoleName(role))
+				 : errmsg("PUBLIC is not a tenant"),
 				 errhint("auditlog.tenants lists the tenants.")));
 	AuditFinishAsOwner(&st);
 	LogTenantChange("auditlog.unset_tenant", role, (Datum) 0, true);

@@ -15,6 +15,8 @@ SELECT pg_column_size('failure'::auditlog.outcome);
 -- Anything else is refused, naming the value and listing the valid ones,
 -- with SQLSTATE 22P02 (invalid_text_representation).
 SELECT 'succes'::auditlog.outcome;
+-- a long wrong value is shown clipped, not whole
+SELECT repeat('x', 100000)::auditlog.outcome;
 SELECT ''::auditlog.outcome;
 SELECT ' success'::auditlog.outcome;
 SELECT 'ok'::auditlog.outcome;

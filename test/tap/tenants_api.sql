@@ -3,7 +3,7 @@
 -- them (no tenant ever, whatever it was granted or however it calls), and
 -- that each change of a tenant is itself an event.
 BEGIN;
-SELECT plan(45);
+SELECT plan(46);
 \ir setup/common.sql
 
 CREATE ROLE auditlog_tap_ten_admin;          -- granted set_tenant and unset_tenant
@@ -106,6 +106,8 @@ SELECT is(pg_temp.error_of($$SELECT auditlog.unset_tenant('auditlog_tap_ten_plai
           jsonb_build_object('sqlstate', '42704', 'message', 'role "auditlog_tap_ten_plain" is not a tenant',
                              'hint', 'auditlog.tenants lists the tenants.'),
           'unset_tenant: a role that is no tenant');
+SELECT is(pg_temp.error_of($$SELECT auditlog.unset_tenant('-')$$)->>'message', 'PUBLIC is not a tenant',
+          'unset_tenant: PUBLIC, named as such');
 SAVEPOINT ro;
 SET TRANSACTION READ ONLY;
 SELECT throws_ok($$SELECT auditlog.set_tenant('auditlog_tap_ten_plain', '{acme}')$$, '25006', NULL,
