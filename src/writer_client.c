@@ -32,6 +32,7 @@
 #include "storage/procarray.h"
 #include "utils/snapmgr.h"
 
+#include "owner.h"
 #include "spi_util.h"
 #include "worker.h"
 #include "writer.h"
@@ -268,11 +269,12 @@ EventWasWritten(int64 id)
 {
 	bool		found;
 	SpiArgs		args = {0};
+	AuditOwnerState st;
 
 	if (id <= 0)
 		return false;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "auditlog: SPI_connect failed");
+	/* as the owner: the caller needs no privilege on the event store */
+	AuditConnectAsOwner(&st);
 	SpiArg(&args, INT8OID, Int64GetDatum(id));
 	/*
 	 * Read-only, so that SPI reads with the snapshot pushed here: a query
@@ -284,7 +286,7 @@ EventWasWritten(int64 id)
 	found = SpiQuery("SELECT 1 FROM auditlog.event_store e WHERE e.id OPERATOR(pg_catalog.=) $1",
 					 &args, 1) > 0;
 	PopActiveSnapshot();
-	SPI_finish();
+	AuditFinishAsOwner(&st);
 	return found;
 }
 
