@@ -5,7 +5,7 @@
  *	  options that would show a hidden value, and tables that would not be
  *	  audited whole.
  *
- * A redacted or excluded column that is part of the resource id would show in every
+ * A redacted column that is part of the resource id would show in every
  * event's resource_id, an excluded (or redacted) org_column in its org_id.
  * A classic inheritance parent is audited only if every table below it is
  * registered too (changes made through the parent to a child's rows fire
@@ -68,17 +68,14 @@ RegistryCheckOptions(Relation rel, const char *id_column, List *exclude, List *r
 
 	foreach(lc, KeyColumns(rel, id_column))
 	{
-		bool		excluded = NameListHas(exclude, (char *) lfirst(lc));
-
-		if (excluded || NameListHas(redact, (char *) lfirst(lc)))
+		if (NameListHas(redact, (char *) lfirst(lc)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("column \"%s\" cannot be %s: it is part of the resource id of table \"%s\"",
-							(char *) lfirst(lc), excluded ? "excluded" : "redacted",
-							RelationGetRelationName(rel)),
+					 errmsg("column \"%s\" cannot be redacted: it is part of the resource id of table \"%s\"",
+							(char *) lfirst(lc), RelationGetRelationName(rel)),
 					 errdetail("Every event names its row by that id, so the value would show in resource_id."),
-					 errhint("Pass id_column => another unique column, or do not %s \"%s\".",
-							 excluded ? "exclude" : "redact", (char *) lfirst(lc))));
+					 errhint("Pass id_column => another unique column, or do not redact \"%s\".",
+							 (char *) lfirst(lc))));
 	}
 	if (org_column && (NameListHas(exclude, org_column) || NameListHas(redact, org_column)))
 		ereport(ERROR,
