@@ -61,6 +61,21 @@ static void CheckTrigger(StringInfo problems, Oid relid, const char *name, bool 
 static void CheckRules(StringInfo problems, Oid relid);
 static void AddProblem(StringInfo problems, const char *problem);
 static void CheckResourceId(StringInfo problems, Oid registered);
+static char *RelationLabel(Oid relid);
+static char *ProblemList(Oid registered, bool keyed, bool resource_id);
+
+/* While set, problems name relations by oid (AuditingProblemKeyed). */
+static bool keyed_names = false;
+
+/*
+ * How a problem names a relation: schema-qualified, or by oid while
+ * keyed_names, so that a rename does not look like a new problem.
+ */
+static char *
+RelationLabel(Oid relid)
+{
+	return keyed_names ? psprintf("relation %u", relid) : QualifiedRelationName(relid);
+}
 
 /* Appends one problem to the list. */
 static void
@@ -125,9 +140,9 @@ CheckTrigger(StringInfo problems, Oid relid, const char *name, bool row)
 	TriggerCondition state = FindTrigger(relid, name, row);
 
 	if (state == TRIG_MISSING)
-		AddProblem(problems, psprintf("%s has no trigger %s", QualifiedRelationName(relid), name));
+		AddProblem(problems, psprintf("%s has no trigger %s", RelationLabel(relid), name));
 	else if (state != TRIG_FIRES)
-		AddProblem(problems, psprintf("trigger %s on %s %s", name, QualifiedRelationName(relid),
+		AddProblem(problems, psprintf("trigger %s on %s %s", name, RelationLabel(relid),
 									  condition_text[state]));
 }
 
@@ -152,7 +167,7 @@ CheckRules(StringInfo problems, Oid relid)
 			(rule->ev_enabled == RULE_FIRES_ON_ORIGIN || rule->ev_enabled == RULE_FIRES_ALWAYS))
 			AddProblem(problems, psprintf("rule %s on %s replaces its changes",
 										  quote_identifier(NameStr(rule->rulename)),
-										  QualifiedRelationName(relid)));
+										  RelationLabel(relid)));
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -209,7 +224,7 @@ CheckResourceId(StringInfo problems, Oid registered)
 	table_close(rel, AccessShareLock);
 	if (by_primary_key)
 		AddProblem(problems, psprintf("%s has no primary key and no id_column: its rows have no resource id",
-									  QualifiedRelationName(registered)));
+									  RelationLabel(registered)));
 }
 
 /*
@@ -219,24 +234,52 @@ CheckResourceId(StringInfo problems, Oid registered)
 char *
 AuditingProblem(Oid registered)
 {
+	return ProblemList(registered, false, true);
+}
+
+/*
+ * The problems of AuditingProblem() with relations named by oid, to
+ * compare the states before and after a command that may rename them;
+ * without the missing resource id unless 'resource_id'.
+ */
+char *
+AuditingProblemKeyed(Oid registered, bool resource_id)
+{
+	return ProblemList(registered, true, resource_id);
+}
+
+static char *
+ProblemList(Oid registered, bool keyed, bool resource_id)
+{
 	StringInfoData problems;
 	List	   *rels;
 	ListCell   *lc;
+	bool		save_keyed = keyed_names;
 
 	initStringInfo(&problems);
 	if (get_rel_relkind(registered) == RELKIND_PARTITIONED_TABLE)
 		rels = find_all_inheritors(registered, NoLock, NULL);
 	else
 		rels = list_make1_oid(registered);
-	foreach(lc, rels)
+	keyed_names = keyed;
+	PG_TRY();
 	{
-		Oid			relid = lfirst_oid(lc);
+		foreach(lc, rels)
+		{
+			Oid			relid = lfirst_oid(lc);
 
-		CheckTrigger(&problems, relid, "auditlog_row", true);
-		CheckTrigger(&problems, relid, "auditlog_stmt", false);
-		CheckRules(&problems, relid);
+			CheckTrigger(&problems, relid, "auditlog_row", true);
+			CheckTrigger(&problems, relid, "auditlog_stmt", false);
+			CheckRules(&problems, relid);
+		}
+		if (resource_id)
+			CheckResourceId(&problems, registered);
 	}
-	CheckResourceId(&problems, registered);
+	PG_FINALLY();
+	{
+		keyed_names = save_keyed;
+	}
+	PG_END_TRY();
 	return problems.len > 0 ? problems.data : NULL;
 }
 

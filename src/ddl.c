@@ -310,6 +310,8 @@ auditlog_follow_ddl(PG_FUNCTION_ARGS)
 			WatchDroppedTriggers(superuser_caller, tag);
 		}
 		OnSqlDrop();
+		if (guarded && !WatchesCommand(parsetree))
+			WatchDroppedKeys(superuser_caller, tag);
 	}
 	else if (strcmp(trigdata->event, "ddl_command_start") == 0)
 	{

@@ -57,7 +57,7 @@
 typedef struct WatchEntry
 {
 	Oid			registered;
-	char	   *problem;		/* AuditingProblem() before the command */
+	char	   *problem;		/* AuditingProblemKeyed() before the command */
 	Node	   *command;		/* its parse tree: the same at its start and end */
 	SubTransactionId subid;
 } WatchEntry;
@@ -71,7 +71,7 @@ static Oid	ResolveDropTarget(List *names);
 static Oid	RegisteredTableOf(Oid relid);
 static char *ResourceTypeOf(Oid registered);
 static bool HasNewProblem(const char *before, const char *after);
-static void ReportSwitch(WatchEntry *e, const char *after, bool superuser, const char *tag);
+static void ReportSwitch(WatchEntry *e, bool superuser, const char *tag);
 static Oid	AuditedInheritanceAncestor(Oid relid);
 static void RefuseTriggerDependency(AlterObjectDependsStmt *stmt, WatchTarget *wt);
 static void WatchXactCallback(XactEvent event, void *arg);
@@ -165,18 +165,22 @@ HasNewProblem(const char *before, const char *after)
  * the command only created triggers, as a restore does).
  */
 static void
-ReportSwitch(WatchEntry *e, const char *after, bool superuser, const char *tag)
+ReportSwitch(WatchEntry *e, bool superuser, const char *tag)
 {
+	char	   *after_key = AuditingProblemKeyed(e->registered, true);
+	char	   *after;
 	char	   *name;
 
-	if (after == NULL)
+	if (after_key == NULL)
 	{
 		if (e->problem != NULL && strcmp(tag, "CREATE TRIGGER") != 0)
 			AuditLogAuditingSwitch(e->registered, "auditlog.auditing_on", NULL, tag);
 		return;
 	}
-	if (!HasNewProblem(e->problem, after))
+	/* compared by oid: a renamed table's old problems are no new ones */
+	if (!HasNewProblem(e->problem, after_key))
 		return;
+	after = AuditingProblem(e->registered);
 	name = QualifiedRelationName(e->registered);
 	if (!superuser)
 		ereport(ERROR,
@@ -354,7 +358,7 @@ WatchStart(Node *command, WatchTarget *wt)
 					 ((WatchEntry *) lfirst(le))->command == command);
 		if (seen)
 			continue;
-		problem = AuditingProblem(reg);
+		problem = AuditingProblemKeyed(reg, true);
 		old = MemoryContextSwitchTo(TopTransactionContext);
 		e = palloc0(sizeof(WatchEntry));
 		e->registered = reg;
@@ -382,7 +386,7 @@ WatchEnd(Node *command, bool superuser, const char *tag)
 		if (e->command != command)
 			continue;
 		if (get_rel_name(e->registered) != NULL && RegistryHas(e->registered))
-			ReportSwitch(e, AuditingProblem(e->registered), superuser, tag);
+			ReportSwitch(e, superuser, tag);
 		watch = foreach_delete_current(watch, lc);
 	}
 }
@@ -501,7 +505,43 @@ WatchDroppedTriggers(bool superuser, const char *tag)
 		if (!OidIsValid(reg))
 			continue;
 		e.registered = reg;
-		ReportSwitch(&e, AuditingProblem(reg), superuser, tag);
+		ReportSwitch(&e, superuser, tag);
+	}
+}
+
+/*
+ * sql_drop, after the registry followed it: the key of registered tables
+ * that went with something else that was dropped (DROP DOMAIN or DROP TYPE
+ * ... CASCADE dropping the primary key's column or the id_column), leaving
+ * their rows without a resource id: as a command that switched auditing
+ * off. (ALTER TABLE ... DROP is seen by WatchStart/WatchEnd.)
+ */
+void
+WatchDroppedKeys(bool superuser, const char *tag)
+{
+	List	   *tables = NIL;
+	ListCell   *lc;
+	uint64		n;
+
+	n = SpiExec("SELECT DISTINCT pg_catalog.to_regclass(pg_catalog.quote_ident(d.address_names[1])"
+				"  OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(d.address_names[2]))::pg_catalog.oid"
+				" FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+				" WHERE NOT d.original"
+				"   AND d.object_type OPERATOR(pg_catalog.=) ANY ('{table column,table constraint}')",
+				NULL, SPI_OK_SELECT);
+	if (n > 0)
+		tables = SpiColumnOids(1);
+	foreach(lc, tables)
+	{
+		WatchEntry	e = {0};
+		Oid			reg = lfirst_oid(lc);
+
+		if (!OidIsValid(reg) || !RegistryHas(reg))
+			continue;
+		e.registered = reg;
+		/* what the drop may have added: only the missing resource id */
+		e.problem = AuditingProblemKeyed(reg, false);
+		ReportSwitch(&e, superuser, tag);
 	}
 }
 

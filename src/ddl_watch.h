@@ -23,6 +23,7 @@ typedef struct WatchTarget
 
 /* audit_state.c */
 extern char *AuditingProblem(Oid registered);
+extern char *AuditingProblemKeyed(Oid registered, bool resource_id);
 extern bool AuditForeignTriggerNamed(Oid relid, const char *name);
 extern bool AuditTriggerSwitchedOff(Oid relid, const char *name);
 
@@ -33,6 +34,7 @@ extern void WatchStart(Node *command, WatchTarget *wt);
 extern void WatchEnd(Node *command, bool superuser, const char *tag);
 extern void WatchCheckStructure(Node *parsetree, WatchTarget *wt, bool superuser);
 extern void WatchDroppedTriggers(bool superuser, const char *tag);
+extern void WatchDroppedKeys(bool superuser, const char *tag);
 extern void AuditRefuseForeignPartition(const char *partition, Oid audited);
 extern void AuditLogAuditingSwitch(Oid registered, const char *action, const char *problem,
 								   const char *tag);

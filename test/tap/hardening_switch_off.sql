@@ -6,7 +6,7 @@
 -- in registered_tables (and a WARNING); inheritance parents are registered
 -- only with their children.
 BEGIN;
-SELECT plan(41);
+SELECT plan(43);
 
 \ir setup/common.sql
 \ir setup/roles.sql
@@ -185,6 +185,18 @@ SELECT is((SELECT problem FROM auditlog.registered_tables WHERE table_name = 'ta
 SELECT ok(EXISTS (SELECT FROM tap_events WHERE action = 'auditlog.auditing_off'
                      AND details->>'table' = 'public.tap_off_code'),
           'and it is an event auditlog.auditing_off');
+SET LOCAL ROLE auditlog_tap_off_owner;
+SELECT lives_ok($$ALTER TABLE tap_off_code RENAME TO tap_off_code2; ALTER TABLE tap_off_code2 RENAME TO tap_off_code$$,
+                'the owner may still rename the table: a problem it had before is no new one');
+CREATE DOMAIN tap_off_id AS int;
+CREATE TABLE tap_off_dom (id tap_off_id PRIMARY KEY, v text);
+RESET ROLE;
+SELECT auditlog.register_table('tap_off_dom');
+SET LOCAL ROLE auditlog_tap_off_owner;
+SELECT throws_ok($$DROP DOMAIN tap_off_id CASCADE$$, '42501',
+                 'permission denied to switch off auditing of table public.tap_off_dom',
+                 'nor drop the key column along with its domain');
+RESET ROLE;
 ALTER TABLE tap_off_code ADD PRIMARY KEY (v);
 SELECT auditlog.register_table('tap_off_code');
 SELECT ok((SELECT active FROM auditlog.registered_tables WHERE table_name = 'tap_off_code'::regclass),
