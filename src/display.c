@@ -75,11 +75,31 @@ CharLength(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * True when the character at p is a combining mark that belongs to the
- * character before it (U+0300..U+036F, U+1AB0..U+1AFF, U+1DC0..U+1DFF,
- * U+20D0..U+20FF, U+FE20..U+FE2F): a name typed or pasted decomposed
- * ("E" and U+0301 for U+00C9) keeps its accent in the initial.
+ * Code points that belong to the character before them, of the scripts
+ * names are commonly written in: combining diacritics (Latin, Greek,
+ * Cyrillic, Hebrew points, Arabic harakat), Devanagari vowel signs, Hangul
+ * medial and final jamo (a decomposed syllable), the Japanese voicing
+ * marks (a decomposed ga or pa, as macOS file names give them), variation
+ * selectors and the supplementary-plane combining marks. Not a full Unicode
+ * table: a mark outside these stays out of the initial.
  */
+static const struct
+{
+	pg_wchar	first;
+	pg_wchar	last;
+}			combining_ranges[] =
+{
+	{0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x05BF, 0x05BF},
+	{0x05C1, 0x05C2}, {0x05C4, 0x05C5}, {0x05C7, 0x05C7}, {0x0610, 0x061A},
+	{0x064B, 0x065F}, {0x0670, 0x0670}, {0x06D6, 0x06DC}, {0x06DF, 0x06E4},
+	{0x06E7, 0x06E8}, {0x06EA, 0x06ED}, {0x0900, 0x0903}, {0x093A, 0x093C},
+	{0x093E, 0x094F}, {0x0951, 0x0957}, {0x0962, 0x0963}, {0x1160, 0x11FF},
+	{0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x20D0, 0x20FF}, {0x302A, 0x302F},
+	{0x3099, 0x309A}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0x1D165, 0x1D169},
+	{0x1D16D, 0x1D172}, {0xE0100, 0xE01EF},
+};
+
+/* True when the character at p is one of combining_ranges. */
 static bool
 IsCombiningMark(const unsigned char *p, const unsigned char *end)
 {
@@ -93,9 +113,12 @@ IsCombiningMark(const unsigned char *p, const unsigned char *end)
 	if (n < 2 || n > end - p || !pg_utf8_islegal(p, n))
 		return false;
 	c = utf8_to_unicode(p);
-	return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
-		(c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
-		(c >= 0xFE20 && c <= 0xFE2F);
+	for (int i = 0; i < (int) lengthof(combining_ranges); i++)
+	{
+		if (c >= combining_ranges[i].first && c <= combining_ranges[i].last)
+			return true;
+	}
+	return false;
 }
 
 /* Appends the initial at p: its character and the combining marks after it. */

@@ -12,7 +12,9 @@ SELECT auditlog.initials(NULL) IS NULL AS strict;
 -- initial takes the combining marks that follow its letter.
 SELECT auditlog.initials(E'E\u0301mile Zola') = E'E\u0301Z' AS decomposed,
        auditlog.initials(E'e\u0301mile o\u0308zil') = E'E\u0301O\u0308' AS decomposed_lower,
-       auditlog.initials(E'q\u0303 x') = E'Q\u0303X' AS no_precomposed_form;
+       auditlog.initials(E'q\u0303 x') = E'Q\u0303X' AS no_precomposed_form,
+       auditlog.initials(E'\u30AB\u3099\u30EF \u30BF\u3099\u30A4') = E'\u30AB\u3099\u30BF\u3099' AS japanese_decomposed,
+       auditlog.initials(E'\u2764\uFE0F fan') = E'\u2764\uFE0FF' AS variation_selector;
 -- In a SQL_ASCII database the server does not know the bytes' encoding: a
 -- UTF-8 character is still taken whole, never cut to its first byte.
 CREATE DATABASE regression_display_sqlascii ENCODING 'SQL_ASCII'
