@@ -602,6 +602,21 @@ BEGIN
 END
 $$;
 
+-- 0.2.0 refuses the resource type auditlog (its actions, auditlog.create
+-- and so on, would pass for auditlog's own); a table registered with it
+-- under 0.1.0 keeps writing them: say so, and how to change it.
+DO $$
+DECLARE
+    t pg_catalog.regclass;
+BEGIN
+    FOR t IN SELECT r.tbl FROM @extschema@.registry r
+              WHERE r.resource_type OPERATOR(pg_catalog.=) 'auditlog' ORDER BY r.tbl LOOP
+        RAISE WARNING 'table % is registered with resource type "auditlog", which 0.2.0 reserves for auditlog''s own actions', t
+            USING HINT = pg_catalog.format('Register it again with a resource type of its own: SELECT auditlog.register_table(%L, resource_type => ''...'');', t::pg_catalog.text);
+    END LOOP;
+END
+$$;
+
 
 ---------------------------------------------------------------------------
 -- Hardening: DDL on auditlog's objects and on registered tables

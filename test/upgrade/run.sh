@@ -54,6 +54,10 @@ psql_ -d $bad -c "CREATE EXTENSION auditlog VERSION '0.1.0'" -f test/upgrade/gra
 psql_ -d $bad -f test/upgrade/setup.sql >/dev/null
 psql_ -d $bad -c "UPDATE auditlog.event_counts SET n = n + 1
                    WHERE ctid = (SELECT ctid FROM auditlog.event_counts WHERE grain = 'd' LIMIT 1)"
+# (and a table registered with the resource type auditlog, which 0.1.0
+# allowed and 0.2.0 reserves: the update says so)
+psql_ -d $bad -c "SET client_min_messages = error" \
+      -c "UPDATE auditlog.registry SET resource_type = 'auditlog' WHERE tbl = (SELECT min(tbl::oid)::regclass FROM auditlog.registry)"
 warning=$(psql_ -d $bad -c "ALTER EXTENSION auditlog UPDATE" 2>&1 >/dev/null)
 state=$(psql_ -d $bad -At -c "SELECT (SELECT count(*) FROM auditlog.event_counts) || ' ' || summarized_upto
                                 FROM auditlog.summary_state")
@@ -62,6 +66,11 @@ exact=$(psql_ -d $bad -At -c "SELECT auditlog.event_count() = (SELECT count(*) F
                                  AND auditlog.event_count(outcome => 'denied') = 1
                                  AND (SELECT sum(n) FROM auditlog.event_counts WHERE grain = 'a')
                                      = (SELECT count(*) FROM auditlog.events)")
+if [[ $warning != *"reserves for auditlog's own actions"* ]]; then
+    echo "upgrade: a table registered with the resource type auditlog: no warning in '$warning'"
+    exit 1
+fi
+echo "upgrade: a table registered with the resource type auditlog gets a WARNING"
 if [[ $warning != *"did not add up"* || $state != "0 0" || $exact != t ]]; then
     echo "upgrade: 0.1.0 summaries that do not add up: warning '$warning', rows and watermark after '$state', exact after summarize() '$exact'"
     exit 1
