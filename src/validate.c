@@ -159,7 +159,7 @@ AuditCheckResourceType(const char *resource_type, const char *table_name)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("resource_type is longer than %d bytes", AUDIT_MAX_RESOURCE_TYPE),
-				 errdetail("Its actions, such as <resource_type>.truncate, must fit in %d bytes.",
+				 errdetail("It names its actions (<resource_type>.create and so on), which are labels of at most %d bytes.",
 						   AUDIT_MAX_LABEL),
 				 errhint("Pass resource_type => a word of at most %d bytes (it is %zu).",
 						 AUDIT_MAX_RESOURCE_TYPE, strlen(resource_type))));

@@ -77,7 +77,7 @@ SELECT is(pg_temp.error_of($$SELECT auditlog.register_table('tap_ids_secret_key'
           jsonb_build_object(
               'sqlstate', '22001',
               'message', 'resource_type is longer than 246 bytes',
-              'detail', 'Its actions, such as <resource_type>.truncate, must fit in 256 bytes.',
+              'detail', 'It names its actions (<resource_type>.create and so on), which are labels of at most 256 bytes.',
               'hint', 'Pass resource_type => a word of at most 246 bytes (it is 247).'),
           'a resource type too long for its actions is refused as too long');
 
