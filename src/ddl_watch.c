@@ -75,6 +75,7 @@ static void ReportSwitch(WatchEntry *e, bool superuser, const char *tag);
 static Oid	AuditedInheritanceAncestor(Oid relid);
 static void RefuseTriggerDependency(AlterObjectDependsStmt *stmt, WatchTarget *wt);
 static void WatchXactCallback(XactEvent event, void *arg);
+static List *DroppedAlong(const char *cond);
 static void WatchSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
 
@@ -477,6 +478,23 @@ AuditLogAuditingSwitch(Oid registered, const char *action, const char *problem, 
 }
 
 /*
+ * sql_drop: the tables (by oid, once each) whose objects matching 'cond'
+ * (SQL over pg_event_trigger_dropped_objects() d) went along with what the
+ * command dropped (the caller is connected to SPI).
+ */
+static List *
+DroppedAlong(const char *cond)
+{
+	if (SpiExec(psprintf("SELECT DISTINCT pg_catalog.to_regclass(pg_catalog.quote_ident(d.address_names[1])"
+						 "  OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(d.address_names[2]))::pg_catalog.oid"
+						 " FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+						 " WHERE NOT d.original AND %s", cond),
+				NULL, SPI_OK_SELECT) == 0)
+		return NIL;
+	return SpiColumnOids(1);
+}
+
+/*
  * sql_drop: auditlog's triggers of audited tables that went with something
  * else that was dropped (an extension they were made to depend on): as a
  * command that switched auditing off. (An explicit DROP TRIGGER is seen by
@@ -485,19 +503,10 @@ AuditLogAuditingSwitch(Oid registered, const char *action, const char *problem, 
 void
 WatchDroppedTriggers(bool superuser, const char *tag)
 {
-	List	   *tables = NIL;
 	ListCell   *lc;
-	uint64		n;
 
-	n = SpiExec("SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(d.address_names[1])"
-				"  OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(d.address_names[2]))::pg_catalog.oid"
-				" FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-				" WHERE NOT d.original AND d.object_type OPERATOR(pg_catalog.=) 'trigger'"
-				"   AND d.address_names[3] OPERATOR(pg_catalog.=) ANY ('{auditlog_row,auditlog_stmt}')",
-				NULL, SPI_OK_SELECT);
-	if (n > 0)
-		tables = SpiColumnOids(1);
-	foreach(lc, tables)
+	foreach(lc, DroppedAlong("d.object_type OPERATOR(pg_catalog.=) 'trigger'"
+							 " AND d.address_names[3] OPERATOR(pg_catalog.=) ANY ('{auditlog_row,auditlog_stmt}')"))
 	{
 		WatchEntry	e = {0};
 		Oid			reg = RegisteredTableOf(lfirst_oid(lc));
@@ -519,19 +528,9 @@ WatchDroppedTriggers(bool superuser, const char *tag)
 void
 WatchDroppedKeys(bool superuser, const char *tag)
 {
-	List	   *tables = NIL;
 	ListCell   *lc;
-	uint64		n;
 
-	n = SpiExec("SELECT DISTINCT pg_catalog.to_regclass(pg_catalog.quote_ident(d.address_names[1])"
-				"  OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(d.address_names[2]))::pg_catalog.oid"
-				" FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-				" WHERE NOT d.original"
-				"   AND d.object_type OPERATOR(pg_catalog.=) ANY ('{table column,table constraint}')",
-				NULL, SPI_OK_SELECT);
-	if (n > 0)
-		tables = SpiColumnOids(1);
-	foreach(lc, tables)
+	foreach(lc, DroppedAlong("d.object_type OPERATOR(pg_catalog.=) ANY ('{table column,table constraint}')"))
 	{
 		WatchEntry	e = {0};
 		Oid			reg = lfirst_oid(lc);
