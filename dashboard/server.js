@@ -8,6 +8,9 @@
 //   DASHBOARD_PAGE_SIZE    rows per page (default 50)
 //   DASHBOARD_TIMEZONE     the zone for viewers whose browser sends none
 //                          (default: the database session's TimeZone)
+//   DASHBOARD_ALLOWED_HOSTS  comma-separated host names the page answers to
+//                          besides localhost, 127.0.0.1 and [::1] (behind a
+//                          proxy, or bound to another address)
 
 import http from 'node:http';
 import { createHandler } from './lib/app.js';
@@ -22,6 +25,8 @@ const server = http.createServer(createHandler({
     pool,
     pageSize: Number(process.env.DASHBOARD_PAGE_SIZE || 50),
     defaultTimeZone: process.env.DASHBOARD_TIMEZONE || null,
+    allowedHosts: [host.includes(':') ? `[${host}]` : host,
+        ...(process.env.DASHBOARD_ALLOWED_HOSTS || '').split(',').map(h => h.trim()).filter(Boolean)],
 }));
 
 server.listen(port, host, () => {

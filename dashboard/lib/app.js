@@ -20,6 +20,8 @@ const STATIC = {
     '/static/dashboard.js': ['text/javascript; charset=utf-8', '../public/dashboard.js'],
 };
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 const SECURITY_HEADERS = {
     'Content-Security-Policy': "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -36,8 +38,11 @@ function isUserError(err) {
 // The database is not there, or will not let us in.
 function isUnavailable(err) {
     const code = err?.code;
-    return ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '3D000', '57P01', '57P03'].includes(code)
-        || (typeof code === 'string' && (code.startsWith('08') || code.startsWith('28')));
+    // 57014: statement_timeout (db.POOL_LIMITS); no code: the pool's wait for a connection
+    return ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '3D000', '57P01', '57P03',
+        '57014'].includes(code)
+        || (typeof code === 'string' && (code.startsWith('08') || code.startsWith('28')))
+        || (code === undefined && /timeout exceeded when trying to connect/.test(err?.message ?? ''));
 }
 
 function userMessage(err) {
@@ -62,13 +67,15 @@ function cookies(req) {
 // options: pool (pg.Pool), pageSize (rows per page, default 50),
 // defaultTimeZone (when the viewer sends none; default: the session's),
 // exportMode ('auto': auditlog.export() when it exists, 'search': always
-// page through search()), log (function for server-side errors).
+// page through search()), allowedHosts (host names besides the loopback
+// ones that the Host header may give), log (function for server-side errors).
 export function createHandler(options) {
     const pool = options.pool;
     const pageSize = options.pageSize ?? 50;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 9999)
         throw new RangeError('pageSize must be an integer between 1 and 9999');
     const exportMode = options.exportMode ?? 'auto';
+    const allowedHosts = new Set((options.allowedHosts ?? []).map(h => h.toLowerCase()));
     const log = options.log ?? (msg => console.error(msg));
     const zones = new db.TimeZones(pool);
     const files = {};
@@ -181,7 +188,14 @@ export function createHandler(options) {
                 }
             }
             if (!res.write(text)) {
-                await Promise.race([once(res, 'drain'), once(res, 'close')]);
+                // one wait for either event, whose listeners both go after it
+                const stop = new AbortController();
+                try {
+                    await Promise.race([once(res, 'drain', { signal: stop.signal }),
+                        once(res, 'close', { signal: stop.signal })]);
+                } finally {
+                    stop.abort();
+                }
             }
             return !closed;
         }
@@ -212,10 +226,45 @@ export function createHandler(options) {
         }
     }
 
+    // The Host header must name this server (a loopback name, or one of
+    // options.allowedHosts): a page elsewhere whose name was made to point
+    // at 127.0.0.1 (DNS rebinding) must not read the log from a browser.
+    function hostAllowed(header) {
+        if (typeof header !== 'string' || header === '')
+            return false;
+        const m = /^(\[[0-9a-fA-F:.]+\]|[^:]+)(?::\d+)?$/.exec(header);
+        if (!m)
+            return false;
+        const name = m[1].toLowerCase();
+        return LOOPBACK_NAMES.has(name) || allowedHosts.has(name);
+    }
+
+    // Ready when the database answers: 200 "ok", else 503.
+    async function health(res) {
+        try {
+            await pool.query('SELECT 1');
+        } catch (err) {
+            log(`auditlog-dashboard: health check: ${err?.message ?? err}`);
+            return send(res, 503, 'text/plain; charset=utf-8', 'database unavailable\n',
+                { 'Cache-Control': 'no-store', 'Retry-After': '10' });
+        }
+        return send(res, 200, 'text/plain; charset=utf-8', 'ok\n', { 'Cache-Control': 'no-store' });
+    }
+
     return async function handler(req, res) {
         const started = performance.now();
         try {
-            const url = new URL(req.url, 'http://dashboard.invalid');
+            let url;
+            try {
+                url = new URL(req.url, 'http://dashboard.invalid');
+            } catch {
+                return send(res, 400, 'text/html; charset=utf-8',
+                    renderMessage('Bad request', 'The address asked for is not one this page can read.'));
+            }
+            if (!hostAllowed(req.headers.host))
+                return send(res, 421, 'text/html; charset=utf-8',
+                    renderMessage('Wrong host', 'This dashboard answers only to the names it serves '
+                        + '(DASHBOARD_ALLOWED_HOSTS in the README).'));
             if (req.method !== 'GET' && req.method !== 'HEAD')
                 return send(res, 405, 'text/html; charset=utf-8',
                     renderMessage('Method not allowed', 'This page only reads.'), { Allow: 'GET, HEAD' });
@@ -230,7 +279,7 @@ export function createHandler(options) {
                 return send(res, 200, f.type, f.body, { 'Cache-Control': 'max-age=300' });
             }
             if (url.pathname === '/healthz')
-                return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+                return await health(res);
             return send(res, 404, 'text/html; charset=utf-8', renderMessage('Not found', 'There is no such page here.'));
         } catch (err) {
             if (!res.headersSent)

@@ -21,8 +21,19 @@ export const EVENT_COLUMNS = ['id', 'occurred_at', 'actor', 'actor_id', 'action'
 // A pool from the environment: DATABASE_URL when set, else the standard
 // PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ...),
 // which node-postgres reads itself.
+// Time limits, so that a slow or locked database, or a client that stops
+// reading an export, cannot hold the pool's connections for ever: a query
+// over 30 s is cancelled, a transaction left idle for 60 s (an export
+// nobody reads) is ended by the server, and a request that waits 10 s for
+// a connection is answered 503.
+export const POOL_LIMITS = {
+    statement_timeout: 30000,
+    idle_in_transaction_session_timeout: 60000,
+    connectionTimeoutMillis: 10000,
+};
+
 export function poolFromEnv(env = process.env, extra = {}) {
-    const config = { max: 4, application_name: 'auditlog-dashboard', ...extra };
+    const config = { max: 4, application_name: 'auditlog-dashboard', ...POOL_LIMITS, ...extra };
     if (env.DATABASE_URL)
         config.connectionString = env.DATABASE_URL;
     return new pg.Pool(config);

@@ -16,6 +16,7 @@ const MAX_TEXT = 1000;
 
 // The names the form and the URL use, in the order links write them.
 export const FILTER_KEYS = ['actor', 'action', 'type', 'from', 'to', 'outcome'];
+const KEPT_AS_GIVEN = new Set(['actor', 'type']);
 
 // dd/mm/yyyy -> yyyy-mm-dd, or null when it is no real calendar day.
 export function parseDate(text) {
@@ -43,9 +44,23 @@ function isLeap(y) {
 //   errors:   messages for the page, empty when all is well.
 export function parseQuery(params) {
     const raw = {};
-    for (const k of [...FILTER_KEYS, 'before_id', 'tz'])
-        raw[k] = (params.get(k) ?? '').trim();
+    // actor and type are chosen from the dropdowns, whose values are the
+    // log's own: kept as given (an actor may end in a space); one of white
+    // space alone is no filter. The typed fields are trimmed.
+    for (const k of [...FILTER_KEYS, 'before_id', 'tz']) {
+        const v = params.get(k) ?? '';
+        raw[k] = KEPT_AS_GIVEN.has(k) && v.trim() !== '' ? v : v.trim();
+    }
     const errors = [];
+    for (const [k, v] of Object.entries(raw)) {
+        if (v.includes('\0')) {
+            errors.push(`The ${k} filter holds a NUL character, which no value in the log can.`);
+            raw[k] = v.replaceAll('\0', '');
+        }
+    }
+    if (errors.length)
+        return { raw, args: { actor: null, action: null, resourceType: null, fromDate: null, toDate: null, outcome: null },
+                 beforeId: null, tz: null, errors };
     const args = { actor: null, action: null, resourceType: null, fromDate: null, toDate: null, outcome: null };
 
     for (const [k, v] of Object.entries(raw)) {

@@ -28,8 +28,10 @@ export function formatCount(n) {
 }
 
 // A resource id as the seed shows it: its start, then an ellipsis.
+// (by code points: an emoji is never cut in half)
 function shortId(id) {
-    return id.length > 17 ? `${id.slice(0, 14)}...` : id;
+    const chars = [...id];
+    return chars.length > 17 ? `${chars.slice(0, 14).join('')}...` : id;
 }
 
 function userCell(row) {

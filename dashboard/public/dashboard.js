@@ -41,8 +41,10 @@
         ev.preventDefault();
         var parts = [];
         Array.prototype.forEach.call(form.elements, function (el) {
-            if (el.name && el.value.trim() !== '')
-                parts.push(keep(el.name) + '=' + keep(el.value.trim()));
+            // a dropdown's value is the log's own, sent as it is; typed fields trimmed
+            var value = el.tagName === 'SELECT' ? el.value : el.value.trim();
+            if (el.name && value.trim() !== '')
+                parts.push(keep(el.name) + '=' + keep(value));
         });
         location.assign('/' + (parts.length ? '?' + parts.join('&') : ''));
     });

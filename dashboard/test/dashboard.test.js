@@ -349,6 +349,15 @@ describe('bad input', () => {
         const post = await fetch(`${app.url}/`, { method: 'POST', body: 'x' });
         assert.equal(post.status, 405);
         assert.equal((await fetch(`${app.url}/export.csv?outcome=maybe`)).status, 400);
+        assert.equal((await fetch(`${app.url}/healthz`)).status, 200);
+        // what fetch() cannot send: another Host, a target that is no URL path
+        const port = new URL(app.url).port;
+        assert.equal((await h.rawGet(port, '/', { Host: 'attacker.example:8080' })).status, 421,
+            'a name made to point at 127.0.0.1 (DNS rebinding) gets nothing');
+        assert.equal((await h.rawGet(port, '/export.csv', { Host: 'attacker.example' })).status, 421);
+        assert.equal((await h.rawGet(port, '/healthz', { Host: `localhost:${port}` })).status, 200);
+        assert.equal((await h.rawGet(port, '//', {})).status, 400, 'a malformed target is a bad request');
+        assert.deepEqual(app.errors.filter(e => /Invalid URL/.test(e)), []);
     });
 
     test('the database away: 503 and a message', async () => {
@@ -357,6 +366,7 @@ describe('bad input', () => {
             const r = await fetch(`${down.url}/`);
             assert.equal(r.status, 503);
             assert.match(await r.text(), /cannot be reached/);
+            assert.equal((await fetch(`${down.url}/healthz`)).status, 503, 'healthz says so too');
         } finally {
             await down.close();
         }

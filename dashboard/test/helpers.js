@@ -166,3 +166,19 @@ export function parseCsv(text) {
         throw new Error('the last record does not end with CRLF');
     return records;
 }
+
+// A GET to 127.0.0.1:port with a raw target and headers fetch() refuses to
+// send (Host); resolves to { status, body }.
+export function rawGet(port, target, headers) {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: target, method: 'GET', headers,
+            setHost: !('Host' in headers) }, res => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', chunk => { body += chunk; });
+            res.on('end', () => resolve({ status: res.statusCode, body }));
+        });
+        req.on('error', reject);
+        req.end();
+    });
+}

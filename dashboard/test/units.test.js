@@ -55,3 +55,25 @@ test('the page escapes what it shows', () => {
     assert.doesNotMatch(html, /<script>|<img/);
     assert.match(html, /&lt;script&gt;/);
 });
+
+test('dropdown values are kept as given; NUL is refused by name', () => {
+    assert.equal(parseQuery(new URLSearchParams('actor=John%20Doe%20')).args.actor, 'John Doe ');
+    assert.equal(parseQuery(new URLSearchParams('type=%20doc')).args.resourceType, ' doc');
+    assert.equal(parseQuery(new URLSearchParams('actor=%20%20')).args.actor, null);
+    assert.equal(parseQuery(new URLSearchParams('from=%2001/05/2026%20')).args.fromDate, '2026-05-01');
+    const nul = parseQuery(new URLSearchParams('actor=a%00b'));
+    assert.deepEqual(nul.errors, ['The actor filter holds a NUL character, which no value in the log can.']);
+    assert.equal(nul.args.actor, null);
+    assert.doesNotMatch(nul.raw.actor, /\0/);
+});
+
+test('a long resource id is shortened by characters, not halves of an emoji', () => {
+    const raw = { actor: '', action: '', type: '', from: '', to: '', outcome: '', before_id: '', tz: '' };
+    const html = renderPage({ raw, options: { actor: [], action: [], resource_type: [] },
+        page: { rows: [{ id: '1', occurred_at: 'x', time_label: 'May 7, 10:39:19 PM', actor: 'system',
+            initials: 'S', action: 'doc.create', resource_type: 'doc', resource_id: 'aaaaaaaaaaaaa\u{1F984}bbbbbbbbb',
+            outcome: 'success', outcome_label: 'Success' }], total: 1n, hasOlder: false },
+        errors: [], notices: [], timeZone: 'UTC', tzParam: null });
+    assert.match(html, /aaaaaaaaaaaaa\u{1F984}\.\.\./u);
+    assert.doesNotMatch(html, /\uFFFD/);
+});
