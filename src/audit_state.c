@@ -57,24 +57,21 @@ static const char *const condition_text[] = {
 
 static TriggerCondition TriggerState(Form_pg_trigger trig, HeapTuple tup, Relation rel, bool row);
 static TriggerCondition FindTrigger(Oid relid, const char *name, bool row);
-static void CheckTrigger(StringInfo problems, Oid relid, const char *name, bool row);
-static void CheckRules(StringInfo problems, Oid relid);
+static void CheckTrigger(StringInfo problems, Oid relid, const char *name, bool row, bool keyed);
+static void CheckRules(StringInfo problems, Oid relid, bool keyed);
 static void AddProblem(StringInfo problems, const char *problem);
-static void CheckResourceId(StringInfo problems, Oid registered);
-static char *RelationLabel(Oid relid);
+static void CheckResourceId(StringInfo problems, Oid registered, bool keyed);
+static char *RelationLabel(Oid relid, bool keyed);
 static char *ProblemList(Oid registered, bool keyed, bool resource_id);
 
-/* While set, problems name relations by oid (AuditingProblemKeyed). */
-static bool keyed_names = false;
-
 /*
- * How a problem names a relation: schema-qualified, or by oid while
- * keyed_names, so that a rename does not look like a new problem.
+ * How a problem names a relation: schema-qualified, or by oid when keyed
+ * (AuditingProblemKeyed), so that a rename does not look like a new problem.
  */
 static char *
-RelationLabel(Oid relid)
+RelationLabel(Oid relid, bool keyed)
 {
-	return keyed_names ? psprintf("relation %u", relid) : QualifiedRelationName(relid);
+	return keyed ? psprintf("relation %u", relid) : QualifiedRelationName(relid);
 }
 
 /* Appends one problem to the list. */
@@ -135,20 +132,20 @@ FindTrigger(Oid relid, const char *name, bool row)
 
 /* Adds what is wrong with one of auditlog's triggers on a table. */
 static void
-CheckTrigger(StringInfo problems, Oid relid, const char *name, bool row)
+CheckTrigger(StringInfo problems, Oid relid, const char *name, bool row, bool keyed)
 {
 	TriggerCondition state = FindTrigger(relid, name, row);
 
 	if (state == TRIG_MISSING)
-		AddProblem(problems, psprintf("%s has no trigger %s", RelationLabel(relid), name));
+		AddProblem(problems, psprintf("%s has no trigger %s", RelationLabel(relid, keyed), name));
 	else if (state != TRIG_FIRES)
-		AddProblem(problems, psprintf("trigger %s on %s %s", name, RelationLabel(relid),
+		AddProblem(problems, psprintf("trigger %s on %s %s", name, RelationLabel(relid, keyed),
 									  condition_text[state]));
 }
 
 /* Adds the rules that make INSERT, UPDATE or DELETE of a table do something else. */
 static void
-CheckRules(StringInfo problems, Oid relid)
+CheckRules(StringInfo problems, Oid relid, bool keyed)
 {
 	Relation	rel;
 	ScanKeyData key;
@@ -167,7 +164,7 @@ CheckRules(StringInfo problems, Oid relid)
 			(rule->ev_enabled == RULE_FIRES_ON_ORIGIN || rule->ev_enabled == RULE_FIRES_ALWAYS))
 			AddProblem(problems, psprintf("rule %s on %s replaces its changes",
 										  quote_identifier(NameStr(rule->rulename)),
-										  RelationLabel(relid)));
+										  RelationLabel(relid, keyed)));
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -182,7 +179,7 @@ CheckRules(StringInfo problems, Oid relid)
  * parallel query.
  */
 static void
-CheckResourceId(StringInfo problems, Oid registered)
+CheckResourceId(StringInfo problems, Oid registered, bool keyed)
 {
 	Relation	rel;
 	ScanKeyData key;
@@ -224,7 +221,7 @@ CheckResourceId(StringInfo problems, Oid registered)
 	table_close(rel, AccessShareLock);
 	if (by_primary_key)
 		AddProblem(problems, psprintf("%s has no primary key and no id_column: its rows have no resource id",
-									  RelationLabel(registered)));
+									  RelationLabel(registered, keyed)));
 }
 
 /*
@@ -254,32 +251,22 @@ ProblemList(Oid registered, bool keyed, bool resource_id)
 	StringInfoData problems;
 	List	   *rels;
 	ListCell   *lc;
-	bool		save_keyed = keyed_names;
 
 	initStringInfo(&problems);
 	if (get_rel_relkind(registered) == RELKIND_PARTITIONED_TABLE)
 		rels = find_all_inheritors(registered, NoLock, NULL);
 	else
 		rels = list_make1_oid(registered);
-	keyed_names = keyed;
-	PG_TRY();
+	foreach(lc, rels)
 	{
-		foreach(lc, rels)
-		{
-			Oid			relid = lfirst_oid(lc);
+		Oid			relid = lfirst_oid(lc);
 
-			CheckTrigger(&problems, relid, "auditlog_row", true);
-			CheckTrigger(&problems, relid, "auditlog_stmt", false);
-			CheckRules(&problems, relid);
-		}
-		if (resource_id)
-			CheckResourceId(&problems, registered);
+		CheckTrigger(&problems, relid, "auditlog_row", true, keyed);
+		CheckTrigger(&problems, relid, "auditlog_stmt", false, keyed);
+		CheckRules(&problems, relid, keyed);
 	}
-	PG_FINALLY();
-	{
-		keyed_names = save_keyed;
-	}
-	PG_END_TRY();
+	if (resource_id)
+		CheckResourceId(&problems, registered, keyed);
 	return problems.len > 0 ? problems.data : NULL;
 }
 

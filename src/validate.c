@@ -149,8 +149,9 @@ AuditCheckResourceId(const char *value)
  * Errors unless a resource type can name actions (<type>.create, ...):
  * one lower-case word, short enough for its actions to fit in a label, and
  * not "auditlog" (whose actions record what auditlog does, and which
- * log_event refuses for that reason). 'table_name' is given when the type defaults to the
- * table's name, so that the error says where the bad word came from.
+ * log_event refuses for that reason). 'table_name' is given when the type
+ * defaults to the table's name, so that the error says where the bad word
+ * came from.
  */
 void
 AuditCheckResourceType(const char *resource_type, const char *table_name)
