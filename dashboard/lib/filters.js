@@ -52,19 +52,14 @@ export function parseQuery(params) {
         raw[k] = KEPT_AS_GIVEN.has(k) && v.trim() !== '' ? v : v.trim();
     }
     const errors = [];
+    const args = { actor: null, action: null, resourceType: null, fromDate: null, toDate: null, outcome: null };
+
+    // values no filter can take: refused before anything else is read
     for (const [k, v] of Object.entries(raw)) {
         if (v.includes('\0')) {
             errors.push(`The ${k} filter holds a NUL character, which no value in the log can.`);
             raw[k] = v.replaceAll('\0', '');
-        }
-    }
-    if (errors.length)
-        return { raw, args: { actor: null, action: null, resourceType: null, fromDate: null, toDate: null, outcome: null },
-                 beforeId: null, tz: null, errors };
-    const args = { actor: null, action: null, resourceType: null, fromDate: null, toDate: null, outcome: null };
-
-    for (const [k, v] of Object.entries(raw)) {
-        if (v.length > MAX_TEXT) {
+        } else if (v.length > MAX_TEXT) {
             errors.push(`The ${k} filter is too long (at most ${MAX_TEXT} characters).`);
             raw[k] = v.slice(0, MAX_TEXT);
         }
